@@ -1,0 +1,52 @@
+"""Reads of cases, always through the viewer's visibility: store staff see their stores only."""
+
+from django.db.models import QuerySet
+
+from cases.models import Case, CaseEvent
+from cases.transitions import TRANSITIONS, TransitionSpec
+from core.exceptions import NotFound
+
+
+def case_visible_to(user) -> QuerySet[Case]:
+    qs = Case.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.has_perm("cases.view_all_cases"):
+        return qs
+    if not user.has_perm("cases.view_case"):
+        return qs.none()
+    return qs.filter(store__staff=user)
+
+
+def case_list(*, user) -> QuerySet[Case]:
+    return case_visible_to(user).select_related("store", "assignee", "reporter")
+
+
+def case_get(*, number: str, user) -> Case:
+    """The case with this number if `user` may see it; NotFound otherwise (never 403: no leak)."""
+    case = case_list(user=user).filter(number=number).first()
+    if case is None:
+        raise NotFound()
+    return case
+
+
+def case_events(*, case: Case) -> QuerySet[CaseEvent]:
+    return case.events.select_related("actor").order_by("created_at", "id")
+
+
+def case_available_transitions(*, case: Case, user) -> list[TransitionSpec]:
+    """Transitions the user's role allows that the case's current state allows too."""
+    available = {t.name for t in case.get_available_state_transitions()}
+    return [
+        spec
+        for name, spec in TRANSITIONS.items()
+        if name in available and user.has_perm(spec.permission)
+    ]
+
+
+def case_store_choices(*, user):
+    from core.models import Store
+
+    if user.has_perm("cases.view_all_cases"):
+        return Store.objects.filter(is_active=True)
+    return Store.objects.filter(is_active=True, staff=user)

@@ -1,0 +1,382 @@
+"""The one write path for cases. Every change locks the row, checks permission and guards,
+applies, saves with `update_fields`, appends a `CaseEvent` and announces itself on commit.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from cases import signals
+from cases.models import (
+    RISK_ORDER,
+    Attachment,
+    Case,
+    CaseEvent,
+    CloseReason,
+    ContactOutcome,
+    DailyCaseCounter,
+    EventKind,
+    RiskLevel,
+)
+from cases.transitions import TRANSITIONS
+from cases.validators import validate_attachment
+from core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
+from core.models import Store
+
+MIN_CONTACT_ATTEMPTS_FOR_UNREACHABLE = 2
+
+
+@dataclass(frozen=True)
+class CaseIntake:
+    title: str
+    description: str
+    channel: str
+    category: str
+    store: Store
+    received_at: datetime | None = None
+    order_ref: str = ""
+    amount: Decimal | None = None
+    customer_name: str = ""
+    customer_phone: str = ""
+    customer_contact: str = ""
+
+
+def _send_on_commit(signal, **kwargs) -> None:
+    transaction.on_commit(lambda: signal.send(sender=Case, **kwargs))
+
+
+def _event(case: Case, *, actor, kind: str, at: datetime, **fields) -> CaseEvent:
+    return CaseEvent.objects.create(case=case, actor=actor, kind=kind, created_at=at, **fields)
+
+
+def _lock(case: Case) -> Case:
+    try:
+        return Case.objects.select_for_update().get(pk=case.pk)
+    except Case.DoesNotExist as exc:  # deleted under us
+        raise NotFound() from exc
+
+
+def user_can_access_store(user, store: Store) -> bool:
+    if user.has_perm("cases.view_all_cases"):
+        return True
+    return store.staff.filter(pk=user.pk).exists()
+
+
+def _next_number(day) -> str:
+    """KS-YYYYMMDD-NNNN, sequential per local day. Must run inside the intake transaction."""
+    updated = DailyCaseCounter.objects.filter(day=day).update(last_value=F("last_value") + 1)
+    if not updated:
+        try:
+            with transaction.atomic():
+                DailyCaseCounter.objects.create(day=day, last_value=1)
+        except IntegrityError:  # another intake created today's row first
+            DailyCaseCounter.objects.filter(day=day).update(last_value=F("last_value") + 1)
+    value = DailyCaseCounter.objects.get(day=day).last_value
+    return f"KS-{day:%Y%m%d}-{value:04d}"
+
+
+def case_create(
+    *, intake: CaseIntake, actor, idempotency_key: str = "", now: datetime | None = None
+) -> tuple[Case, bool]:
+    """Create a case; returns `(case, created)`. A repeated idempotency key returns the first case."""
+    now = now or timezone.now()
+    if not actor.has_perm("cases.add_case"):
+        raise NotPermitted()
+    if not user_can_access_store(actor, intake.store):
+        raise InvalidInput(fields={"store": _("You may not report cases for this store.")})
+    received_at = intake.received_at or now
+    if received_at > now + timezone.timedelta(minutes=5):
+        raise InvalidInput(
+            fields={"received_at": _("The complaint cannot be received in the future.")}
+        )
+    if idempotency_key:
+        existing = Case.objects.filter(reporter=actor, intake_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    try:
+        with transaction.atomic():
+            case = Case(
+                number=_next_number(timezone.localdate(now)),
+                title=intake.title,
+                description=intake.description,
+                channel=intake.channel,
+                category=intake.category,
+                store=intake.store,
+                order_ref=intake.order_ref,
+                amount=intake.amount,
+                customer_name=intake.customer_name,
+                customer_phone=intake.customer_phone,
+                customer_contact=intake.customer_contact,
+                reporter=actor,
+                received_at=received_at,
+                intake_key=idempotency_key,
+            )
+            case.save()
+            _event(
+                case,
+                actor=actor,
+                kind=EventKind.CREATED,
+                at=now,
+                to_state=case.state,
+                data={"channel": case.channel, "category": case.category},
+            )
+            _send_on_commit(
+                signals.case_created,
+                case_id=case.pk,
+                received_at=received_at,
+                risk_level=case.risk_level,
+            )
+    except IntegrityError:
+        if not idempotency_key:
+            raise
+        # The same key raced us and won: answer with its case.
+        return Case.objects.get(reporter=actor, intake_key=idempotency_key), False
+    return case, True
+
+
+def _check_guards(case: Case, name: str, data: dict) -> dict:
+    """Business guards beyond the state graph; returns the model method's arguments."""
+    if name == "close" and data["close_reason"] == CloseReason.CUSTOMER_UNREACHABLE:
+        attempts = case.events.filter(
+            kind=EventKind.CONTACT_ATTEMPT, data__outcome=ContactOutcome.UNREACHABLE
+        ).count()
+        if attempts < MIN_CONTACT_ATTEMPTS_FOR_UNREACHABLE:
+            raise InvalidInput(
+                fields={
+                    "close_reason": _(
+                        "Closing as unreachable needs at least %(n)d logged unreachable contact "
+                        "attempts; %(have)d so far."
+                    )
+                    % {"n": MIN_CONTACT_ATTEMPTS_FOR_UNREACHABLE, "have": attempts}
+                }
+            )
+    if name == "merge":
+        target = Case.objects.filter(number=data["into"].strip()).first()
+        if target is None:
+            raise InvalidInput(fields={"into": _("No case with this number.")})
+        if target.pk == case.pk:
+            raise InvalidInput(fields={"into": _("A case cannot be merged into itself.")})
+        if not target.is_open:
+            raise InvalidInput(fields={"into": _("The target case is not open.")})
+        return {"into": target}
+    return {}
+
+
+def _field_values(case: Case) -> dict:
+    return {f.name: getattr(case, f.attname) for f in Case._meta.concrete_fields}
+
+
+def case_transition(
+    *, case: Case, transition: str, actor, data: dict | None = None, now: datetime | None = None
+) -> Case:
+    """Run one state transition. Raises NotPermitted, InvalidInput or Conflict; writes nothing then."""
+    now = now or timezone.now()
+    spec = TRANSITIONS.get(transition)
+    if spec is None:
+        raise NotFound(_("Unknown transition."))
+    if not actor.has_perm(spec.permission):
+        raise NotPermitted()
+    form = spec.form(data=data or {})
+    if not form.is_valid():
+        raise InvalidInput(fields={k: " ".join(v) for k, v in form.errors.items()})
+    cleaned = form.cleaned_data
+    try:
+        with transaction.atomic():
+            locked = _lock(case)
+            from_state = locked.state
+            method = getattr(locked, transition)
+            if not can_proceed(method):
+                raise Conflict(
+                    _("“%(transition)s” is not possible while the case is %(state)s.")
+                    % {"transition": spec.label, "state": locked.get_state_display()}
+                )
+            kwargs = {**cleaned, **_check_guards(locked, transition, cleaned)}
+            before = _field_values(locked)
+            method(at=now, actor=actor, **kwargs)
+            changed = [
+                name for name, value in _field_values(locked).items() if before[name] != value
+            ]
+            locked.save(update_fields=[*changed, "updated_at"])
+            note = cleaned.get("note") or cleaned.get("reason") or cleaned.get("resolution") or ""
+            event_data = {k: v for k, v in cleaned.items() if k != "note" and v}
+            _event(
+                locked,
+                actor=actor,
+                kind=EventKind.TRANSITION,
+                at=now,
+                transition=transition,
+                from_state=from_state,
+                to_state=locked.state,
+                note=note,
+                data=event_data,
+            )
+            if "assignee" in changed:
+                _event(
+                    locked,
+                    actor=actor,
+                    kind=EventKind.ASSIGNED,
+                    at=now,
+                    data={"from": before["assignee"], "to": locked.assignee_id},
+                )
+            _send_on_commit(
+                signals.case_transitioned,
+                case_id=locked.pk,
+                transition=transition,
+                from_state=from_state,
+                to_state=locked.state,
+                at=now,
+            )
+    except ConcurrentTransition as exc:
+        raise Conflict() from exc
+    return locked
+
+
+def case_assign(*, case: Case, assignee, actor, now: datetime | None = None) -> Case:
+    now = now or timezone.now()
+    if not actor.has_perm("cases.assign_case"):
+        raise NotPermitted()
+    if assignee is not None and not assignee.has_perm("cases.respond_case"):
+        raise InvalidInput(fields={"assignee": _("This user cannot work cases.")})
+    with transaction.atomic():
+        locked = _lock(case)
+        if not locked.is_open:
+            raise Conflict(_("Only open cases can be reassigned."))
+        old = locked.assignee_id
+        new = assignee.pk if assignee else None
+        if old == new:
+            return locked
+        locked.assignee = assignee
+        locked.save(update_fields=["assignee", "updated_at"])
+        _event(locked, actor=actor, kind=EventKind.ASSIGNED, at=now, data={"from": old, "to": new})
+    return locked
+
+
+def case_set_risk(
+    *,
+    case: Case,
+    level: str,
+    reason: str,
+    actor,
+    score: float | None = None,
+    reasons: list | None = None,
+    now: datetime | None = None,
+) -> Case:
+    """Change the risk level. `actor=None` is the system (triage); a person needs the permission."""
+    now = now or timezone.now()
+    if actor is not None and not actor.has_perm("cases.set_case_risk"):
+        raise NotPermitted()
+    if level not in RiskLevel.values:
+        raise InvalidInput(fields={"risk_level": _("Unknown risk level.")})
+    if actor is not None and not reason.strip():
+        raise InvalidInput(fields={"reason": _("A reason is required.")})
+    with transaction.atomic():
+        locked = _lock(case)
+        old = locked.risk_level
+        locked.risk_level = level
+        locked.risk_reason = reason
+        fields = ["risk_level", "risk_reason", "updated_at"]
+        if score is not None:
+            locked.risk_score = score
+            fields.append("risk_score")
+        if reasons is not None:
+            locked.risk_reasons = reasons
+            fields.append("risk_reasons")
+        locked.save(update_fields=fields)
+        if old != level:
+            _event(
+                locked,
+                actor=actor,
+                kind=EventKind.RISK_CHANGED,
+                at=now,
+                note=reason,
+                data={"from": old, "to": level, "raised": RISK_ORDER[level] > RISK_ORDER[old]},
+            )
+            _send_on_commit(
+                signals.case_risk_changed,
+                case_id=locked.pk,
+                old_level=old,
+                new_level=level,
+                reason=reason,
+                actor_id=getattr(actor, "pk", None),
+            )
+    return locked
+
+
+def case_add_note(
+    *, case: Case, actor, kind: str, text: str, outcome: str = "", now: datetime | None = None
+) -> CaseEvent:
+    now = now or timezone.now()
+    if not actor.has_perm("cases.add_case_note") or not user_can_access_store(actor, case.store):
+        raise NotPermitted()
+    if kind not in (EventKind.NOTE, EventKind.CONTACT_ATTEMPT):
+        raise InvalidInput(fields={"kind": _("Choose note or contact_attempt.")})
+    if not text.strip():
+        raise InvalidInput(fields={"text": _("This field is required.")})
+    data = {}
+    if kind == EventKind.CONTACT_ATTEMPT:
+        if outcome not in ContactOutcome.values:
+            raise InvalidInput(fields={"outcome": _("Choose reached or unreachable.")})
+        data["outcome"] = outcome
+    elif outcome:
+        raise InvalidInput(fields={"outcome": _("Only a contact attempt has an outcome.")})
+    with transaction.atomic():
+        event = _event(case, actor=actor, kind=kind, at=now, note=text.strip(), data=data)
+        _send_on_commit(signals.case_note_added, case_id=case.pk, kind=kind, text=event.note)
+    return event
+
+
+def case_add_attachment(*, case: Case, actor, uploaded, now: datetime | None = None) -> Attachment:
+    now = now or timezone.now()
+    if not actor.has_perm("cases.add_case_attachment") or not user_can_access_store(
+        actor, case.store
+    ):
+        raise NotPermitted()
+    content_type = validate_attachment(uploaded)
+    with transaction.atomic():
+        attachment = Attachment(
+            case=case,
+            original_name=uploaded.name[:255],
+            content_type=content_type,
+            size=uploaded.size,
+            uploaded_by=actor,
+        )
+        attachment.file.save(uploaded.name, uploaded, save=False)
+        attachment.save()
+        _event(
+            case,
+            actor=actor,
+            kind=EventKind.ATTACHMENT,
+            at=now,
+            data={
+                "attachment_id": attachment.pk,
+                "name": attachment.original_name,
+                "size": attachment.size,
+                "content_type": content_type,
+            },
+        )
+    return attachment
+
+
+def case_reveal_customer(*, case: Case, actor, now: datetime | None = None) -> dict:
+    """Return the unmasked customer data and record that `actor` saw it."""
+    now = now or timezone.now()
+    if not actor.has_perm("cases.view_customer_pii"):
+        raise NotPermitted()
+    _event(
+        case,
+        actor=actor,
+        kind=EventKind.PII_REVEALED,
+        at=now,
+        data={"fields": ["customer_name", "customer_phone", "customer_contact"]},
+    )
+    return {
+        "customer_name": case.customer_name,
+        "customer_phone": case.customer_phone,
+        "customer_contact": case.customer_contact,
+    }

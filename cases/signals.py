@@ -1,0 +1,15 @@
+"""Facts that `cases` announces. Always sent after the transaction commits (see services).
+
+Listeners (the `escalation` app) receive `case_id` and plain values, never a locked instance.
+"""
+
+from django.dispatch import Signal
+
+# case_id, received_at, risk_level
+case_created = Signal()
+# case_id, transition, from_state, to_state, at
+case_transitioned = Signal()
+# case_id, old_level, new_level, reason, actor_id
+case_risk_changed = Signal()
+# case_id, kind, text (notes and contact attempts, i.e. new information on the case)
+case_note_added = Signal()

@@ -1,0 +1,1 @@
+"""Listens to the facts `cases` announces. The only app that reacts to cases."""
