@@ -91,6 +91,22 @@ class Case(ConcurrentTransitionMixin, models.Model):
     risk_reason = models.TextField(_("risk reason"), blank=True)
     risk_score = models.FloatField(_("risk score"), default=0)
     risk_reasons = models.JSONField(_("risk signals"), default=list, blank=True)
+    risk_overridden = models.BooleanField(
+        _("risk level set by a person"),
+        default=False,
+        help_text=_("Triage may then only suggest a higher level, never change it."),
+    )
+    risk_suggestion = models.JSONField(
+        _("suggested risk"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "A higher level proposed by triage after a manual override: level, score, reasons."
+        ),
+    )
+    suggested_category = models.CharField(
+        _("suggested category"), max_length=20, choices=Category.choices, blank=True
+    )
 
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -267,7 +267,12 @@ def case_set_risk(
     reasons: list | None = None,
     now: datetime | None = None,
 ) -> Case:
-    """Change the risk level. `actor=None` is the system (triage); a person needs the permission."""
+    """Change the risk level.
+
+    A person (`actor` set) overrides: the reason is required and the case is marked overridden.
+    The system (`actor=None`, i.e. triage) sets the level freely until a person has overridden it;
+    after that it may only record a *higher* level as a suggestion (`case_risk_suggested`).
+    """
     now = now or timezone.now()
     if actor is not None and not actor.has_perm("cases.set_case_risk"):
         raise NotPermitted()
@@ -278,9 +283,27 @@ def case_set_risk(
     with transaction.atomic():
         locked = _lock(case)
         old = locked.risk_level
+        if actor is None and locked.risk_overridden:
+            if RISK_ORDER[level] > RISK_ORDER[old]:
+                locked.risk_suggestion = {
+                    "level": level,
+                    "score": score,
+                    "reasons": reasons or [],
+                    "reason": reason,
+                    "at": now.isoformat(),
+                }
+                locked.save(update_fields=["risk_suggestion", "updated_at"])
+                _send_on_commit(
+                    signals.case_risk_suggested, case_id=locked.pk, level=level, reason=reason
+                )
+            return locked
         locked.risk_level = level
         locked.risk_reason = reason
         fields = ["risk_level", "risk_reason", "updated_at"]
+        if actor is not None:
+            locked.risk_overridden = True
+            locked.risk_suggestion = {}
+            fields += ["risk_overridden", "risk_suggestion"]
         if score is not None:
             locked.risk_score = score
             fields.append("risk_score")
@@ -288,15 +311,21 @@ def case_set_risk(
             locked.risk_reasons = reasons
             fields.append("risk_reasons")
         locked.save(update_fields=fields)
-        if old != level:
+        if old != level or actor is not None:
             _event(
                 locked,
                 actor=actor,
                 kind=EventKind.RISK_CHANGED,
                 at=now,
                 note=reason,
-                data={"from": old, "to": level, "raised": RISK_ORDER[level] > RISK_ORDER[old]},
+                data={
+                    "from": old,
+                    "to": level,
+                    "score": score,
+                    "raised": RISK_ORDER[level] > RISK_ORDER[old],
+                },
             )
+        if old != level:
             _send_on_commit(
                 signals.case_risk_changed,
                 case_id=locked.pk,
@@ -306,6 +335,11 @@ def case_set_risk(
                 actor_id=getattr(actor, "pk", None),
             )
     return locked
+
+
+def case_set_suggested_category(*, case: Case, category: str) -> None:
+    """Triage's guess at the category when the reporter chose `other`; a hint, not a change."""
+    Case.objects.filter(pk=case.pk).update(suggested_category=category)
 
 
 def case_add_note(

@@ -11,5 +11,7 @@ case_created = Signal()
 case_transitioned = Signal()
 # case_id, old_level, new_level, reason, actor_id
 case_risk_changed = Signal()
+# case_id, level, reason: triage proposes a higher level on a case a person overrode
+case_risk_suggested = Signal()
 # case_id, kind, text (notes and contact attempts, i.e. new information on the case)
 case_note_added = Signal()

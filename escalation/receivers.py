@@ -1,1 +1,0 @@
-"""Listens to the facts `cases` announces. The only app that reacts to cases."""

@@ -1,0 +1,1 @@
+"""SLA clock receivers (SLA-engine issue)."""

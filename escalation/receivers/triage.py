@@ -1,0 +1,1 @@
+"""Triage receivers (risk-triage issue)."""
