@@ -253,6 +253,7 @@ class DailyCaseCounter(models.Model):
 
 class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
+    UPDATED = "updated", _("Details edited")
     TRANSITION = "transition", _("State changed")
     ASSIGNED = "assigned", _("Assigned")
     RISK_CHANGED = "risk_changed", _("Risk level changed")

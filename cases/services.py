@@ -140,6 +140,42 @@ def case_create(
     return case, True
 
 
+EDITABLE_FIELDS = ("title", "description", "channel", "category", "order_ref", "amount")
+
+
+def case_update_details(*, case: Case, actor, changes: dict, now: datetime | None = None) -> Case:
+    """Edit descriptive fields (not state, risk, people or customer data); records what changed."""
+    now = now or timezone.now()
+    if not actor.has_perm("cases.change_case"):
+        raise NotPermitted()
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise InvalidInput(fields={name: _("This field cannot be edited.") for name in unknown})
+    with transaction.atomic():
+        locked = _lock(case)
+        changed = {}
+        for name, value in changes.items():
+            old = getattr(locked, name)
+            if old != value:
+                changed[name] = {
+                    "from": str(old) if old is not None else None,
+                    "to": str(value) if value is not None else None,
+                }
+                setattr(locked, name, value)
+        if not changed:
+            return locked
+        locked.save(update_fields=[*changed, "updated_at"])
+        _event(locked, actor=actor, kind=EventKind.UPDATED, at=now, data=changed)
+        if {"title", "description"} & set(changed):
+            _send_on_commit(
+                signals.case_note_added,
+                case_id=locked.pk,
+                kind=EventKind.UPDATED,
+                text=f"{locked.title}\n{locked.description}",
+            )
+    return locked
+
+
 def _check_guards(case: Case, name: str, data: dict) -> dict:
     """Business guards beyond the state graph; returns the model method's arguments."""
     if name == "close" and data["close_reason"] == CloseReason.CUSTOMER_UNREACHABLE:

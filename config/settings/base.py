@@ -147,7 +147,6 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    "DEFAULT_THROTTLE_RATES": {"login": env("LOGIN_THROTTLE", default="20/min")},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Escalated-complaint desk API",

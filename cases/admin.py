@@ -1,0 +1,345 @@
+"""The handlers' desk in the Django admin. Every write goes through `cases.services`."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.http import Http404, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from cases import selectors, services
+from cases.filters import case_search_q
+from cases.models import Case, RiskLevel
+from cases.transitions import TRANSITIONS
+from core.exceptions import ApplicationError
+from core.validators import validate_phone
+
+RISK_COLOURS = {RiskLevel.RED: "#d32f2f", RiskLevel.YELLOW: "#f9a825", RiskLevel.BLUE: "#1976d2"}
+
+
+def risk_badge(level: str, label: str):
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 8px;border-radius:8px;'
+        'font-weight:600;white-space:nowrap">{}</span>',
+        RISK_COLOURS.get(level, "#777"),
+        label,
+    )
+
+
+class AssignmentFilter(admin.SimpleListFilter):
+    title = _("assignment")
+    parameter_name = "assignment"
+
+    def lookups(self, request, model_admin):
+        return [("me", _("Assigned to me")), ("none", _("Unassigned"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assignee=request.user)
+        if self.value() == "none":
+            return queryset.filter(assignee__isnull=True)
+        return queryset
+
+
+class CaseAddForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = [
+            "title", "description", "channel", "category", "store", "received_at", "order_ref",
+            "amount", "customer_name", "customer_phone", "customer_contact",
+        ]  # fmt: skip
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["received_at"].required = False
+        self.fields["received_at"].help_text = _("When the customer complained; empty means now.")
+        self.fields["customer_phone"].validators.append(validate_phone)
+
+
+class CaseChangeForm(forms.ModelForm):
+    class Meta:
+        model = Case
+        fields = list(services.EDITABLE_FIELDS)
+
+
+def _assign_form(case):
+    users = get_user_model().objects.filter(
+        is_active=True, groups__name__in=["handler", "supervisor"]
+    )
+    return type(
+        "AssignForm",
+        (forms.Form,),
+        {
+            "assignee": forms.ModelChoiceField(
+                label=_("Assignee"),
+                queryset=users.distinct().order_by("username"),
+                required=False,
+                initial=case.assignee_id,
+            )
+        },
+    )
+
+
+class RiskForm(forms.Form):
+    risk_level = forms.ChoiceField(label=_("Risk level"), choices=RiskLevel.choices)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+
+
+class NoteForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=[("note", _("Note")), ("contact_attempt", _("Contact attempt"))]
+    )
+    text = forms.CharField(label=_("Text"), widget=forms.Textarea)
+    outcome = forms.ChoiceField(
+        label=_("Outcome (contact attempts)"),
+        required=False,
+        choices=[("", "—"), ("reached", _("Reached")), ("unreachable", _("Unreachable"))],
+    )
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ["number", "risk", "state", "store", "channel", "assignee", "age", "title"]
+    list_display_links = ["number", "title"]
+    list_filter = [
+        "state", "risk_level", AssignmentFilter, "store", "channel", "category",
+        ("assignee", admin.RelatedOnlyFieldListFilter),
+    ]  # fmt: skip
+    list_select_related = ["store", "assignee"]
+    list_per_page = 50
+    search_fields = ["number"]  # the real search is case_search_q (see get_search_results)
+    search_help_text = _("Case number, order reference, last 4 digits of the phone, or text")
+    date_hierarchy = "received_at"
+    ordering = ["-received_at", "-id"]
+    show_full_result_count = False
+    change_form_template = "admin/cases/case/change_form.html"
+    readonly_when_changing = [
+        "number", "state", "risk_level", "risk_score", "risk_reason", "store", "assignee",
+        "reporter", "customer_name_masked", "customer_phone_masked", "received_at",
+        "first_responded_at", "resolved_at", "closed_at", "archived_at", "resolution",
+        "close_reason", "merged_into",
+    ]  # fmt: skip
+
+    # --- list ---
+
+    def get_queryset(self, request):
+        return selectors.case_list(user=request.user)
+
+    def get_search_results(self, request, queryset, search_term):
+        if not search_term.strip():
+            return queryset, False
+        return queryset.filter(case_search_q(search_term)), False
+
+    @admin.display(description=_("risk"), ordering="risk_level")
+    def risk(self, case):
+        return risk_badge(case.risk_level, case.get_risk_level_display())
+
+    @admin.display(description=_("age"), ordering="received_at")
+    def age(self, case):
+        delta = timezone.now() - case.received_at
+        hours, rem = divmod(int(delta.total_seconds()) // 60, 60)
+        if hours >= 48:
+            return _("%(d)d d") % {"d": hours // 24}
+        return f"{hours}:{rem:02d}"
+
+    @admin.display(description=_("customer name"))
+    def customer_name_masked(self, case):
+        return case.masked_name
+
+    @admin.display(description=_("customer phone"))
+    def customer_phone_masked(self, case):
+        return case.masked_phone
+
+    # --- forms: add goes through case_create, change through case_update_details ---
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = CaseChangeForm if obj is not None else CaseAddForm
+        kwargs["fields"] = None
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return [(None, {"fields": CaseAddForm.Meta.fields})]
+        return [
+            (None, {"fields": ["number", "state", "title", "description", "channel", "category",
+                               "store", "order_ref", "amount"]}),
+            (_("Risk"), {"fields": ["risk_level", "risk_score", "risk_reason"]}),
+            (_("People"), {"fields": ["assignee", "reporter", "customer_name_masked",
+                                      "customer_phone_masked"]}),
+            (_("Timestamps"), {"fields": ["received_at", "first_responded_at", "resolved_at",
+                                          "closed_at", "archived_at"]}),
+            (_("Outcome"), {"fields": ["resolution", "close_reason", "merged_into"]}),
+        ]  # fmt: skip
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_when_changing if obj is not None else []
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # cases are archived, never deleted
+
+    def save_model(self, request, obj, form, change):
+        # The admin's own save is replaced by the services; errors become form errors upstream.
+        if change:
+            services.case_update_details(
+                case=obj,
+                actor=request.user,
+                changes={name: form.cleaned_data[name] for name in form.changed_data},
+            )
+            return
+        data = {k: v for k, v in form.cleaned_data.items() if v not in (None, "") or k == "amount"}
+        case, _created = services.case_create(
+            intake=services.CaseIntake(**data), actor=request.user
+        )
+        obj.pk, obj.number = case.pk, case.number
+
+    def _changeform_view(self, request, object_id, form_url, extra_context):
+        try:
+            return super()._changeform_view(request, object_id, form_url, extra_context)
+        except ApplicationError as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
+    def save_related(self, request, form, formsets, change):
+        pass  # no inlines; nothing else to save
+
+    def log_addition(self, request, obj, message):
+        pass  # the case's own audit trail (CaseEvent) records this
+
+    log_change = log_addition
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = extra_context or {}
+        case = self.get_object(request, object_id)
+        if case is not None:
+            extra_context.update(
+                transitions=selectors.case_available_transitions(case=case, user=request.user),
+                events=selectors.case_events(case=case),
+                attachments=case.attachments.all(),
+                can_assign=request.user.has_perm("cases.assign_case") and case.is_open,
+                can_set_risk=request.user.has_perm("cases.set_case_risk"),
+                can_reveal=request.user.has_perm("cases.view_customer_pii"),
+                can_note=request.user.has_perm("cases.add_case_note"),
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    # --- actions on one case: each a small form page that calls one service ---
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/transition/<str:name>/", wrap(self.transition_view),
+                 name="cases_case_transition"),
+            path("<int:pk>/assign/", wrap(self.assign_view), name="cases_case_assign"),
+            path("<int:pk>/risk/", wrap(self.risk_view), name="cases_case_risk"),
+            path("<int:pk>/note/", wrap(self.note_view), name="cases_case_note"),
+            path("<int:pk>/reveal/", wrap(self.reveal_view), name="cases_case_reveal"),
+            *super().get_urls(),
+        ]  # fmt: skip
+
+    def _case(self, request, pk) -> Case:
+        case = self.get_queryset(request).filter(pk=pk).first()
+        if case is None:
+            raise Http404
+        return case
+
+    def _action_page(self, request, case, form, title, run):
+        if request.method == "POST" and form.is_valid():
+            try:
+                run(form.cleaned_data)
+            except ApplicationError as exc:
+                for field, message in exc.fields.items():
+                    form.add_error(field if field in form.fields else None, message)
+                if not exc.fields:
+                    self.message_user(request, _error_text(exc), messages.ERROR)
+                    return HttpResponseRedirect(self._change_url(case))
+            else:
+                self.message_user(request, _("%(title)s: done.") % {"title": title})
+                return HttpResponseRedirect(self._change_url(case))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": case,
+            "title": f"{title} — {case.number}",
+            "form": form,
+            "change_url": self._change_url(case),
+        }
+        return TemplateResponse(request, "admin/cases/case/action_form.html", context)
+
+    def _change_url(self, case):
+        return reverse("admin:cases_case_change", args=[case.pk])
+
+    def transition_view(self, request, pk, name):
+        case = self._case(request, pk)
+        spec = TRANSITIONS.get(name)
+        if spec is None:
+            raise Http404
+        form = spec.form(request.POST or None)
+
+        def run(cleaned):
+            services.case_transition(
+                case=case, transition=name, actor=request.user, data=request.POST
+            )
+
+        return self._action_page(request, case, form, spec.label, run)
+
+    def assign_view(self, request, pk):
+        case = self._case(request, pk)
+        form = _assign_form(case)(request.POST or None)
+
+        def run(cleaned):
+            services.case_assign(case=case, assignee=cleaned["assignee"], actor=request.user)
+
+        return self._action_page(request, case, form, _("Assign"), run)
+
+    def risk_view(self, request, pk):
+        case = self._case(request, pk)
+        form = RiskForm(request.POST or None, initial={"risk_level": case.risk_level})
+
+        def run(cleaned):
+            services.case_set_risk(
+                case=case, level=cleaned["risk_level"], reason=cleaned["reason"], actor=request.user
+            )
+
+        return self._action_page(request, case, form, _("Change risk level"), run)
+
+    def note_view(self, request, pk):
+        case = self._case(request, pk)
+        form = NoteForm(request.POST or None)
+
+        def run(cleaned):
+            services.case_add_note(
+                case=case,
+                actor=request.user,
+                kind=cleaned["kind"],
+                text=cleaned["text"],
+                outcome=cleaned["outcome"],
+            )
+
+        return self._action_page(request, case, form, _("Add note"), run)
+
+    def reveal_view(self, request, pk):
+        case = self._case(request, pk)
+        if request.method != "POST":
+            return HttpResponseRedirect(self._change_url(case))
+        try:
+            data = services.case_reveal_customer(case=case, actor=request.user)
+        except ApplicationError as exc:
+            self.message_user(request, _error_text(exc), messages.ERROR)
+            return HttpResponseRedirect(self._change_url(case))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "original": case,
+            "title": _("Customer data — %(number)s") % {"number": case.number},
+            "revealed": data,
+            "change_url": self._change_url(case),
+        }
+        return TemplateResponse(request, "admin/cases/case/action_form.html", context)
+
+
+def _error_text(exc: ApplicationError) -> str:
+    parts = [str(exc.message)] + [f"{k}: {v}" for k, v in exc.fields.items()]
+    return " ".join(parts)

@@ -1,0 +1,138 @@
+"""Input and output shapes of the case API. No business logic: that is in services."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.models import Case, CaseEvent, Category, Channel, ContactOutcome, RiskLevel
+from core.masking import mask_name
+from core.models import Store
+from core.validators import validate_phone
+
+
+class CaseIntakeSerializer(serializers.Serializer):
+    title = serializers.CharField(max_length=200)
+    description = serializers.CharField()
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    category = serializers.ChoiceField(choices=Category.choices)
+    store = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Store.objects.filter(is_active=True),
+        error_messages={"does_not_exist": _("Unknown store code “{value}”.")},
+    )
+    received_at = serializers.DateTimeField(required=False)
+    order_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    amount = serializers.DecimalField(
+        max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0
+    )
+    customer_name = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default=""
+    )
+    customer_phone = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="", validators=[validate_phone]
+    )
+    customer_contact = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+class StoreRefSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class CaseOutputSerializer(serializers.ModelSerializer):
+    """A case as the API shows it. Customer data is always masked here; see the reveal endpoint."""
+
+    store = StoreRefSerializer()
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    customer_name = serializers.SerializerMethodField()
+    customer_phone = serializers.CharField(source="masked_phone")
+    customer_contact = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "number", "title", "description", "state", "channel", "category", "store",
+            "order_ref", "amount", "customer_name", "customer_phone", "customer_contact",
+            "risk_level", "risk_score", "risk_reason", "risk_reasons", "risk_overridden",
+            "risk_suggestion", "suggested_category", "assignee", "reporter", "received_at",
+            "first_responded_at", "resolved_at", "closed_at", "archived_at", "resolution",
+            "close_reason", "merged_into", "created_at", "updated_at",
+        ]  # fmt: skip
+
+    def get_customer_name(self, case: Case) -> str:
+        return mask_name(case.customer_name)
+
+    def get_customer_contact(self, case: Case) -> str:
+        return mask_name(case.customer_contact)
+
+    def to_representation(self, case):
+        data = super().to_representation(case)
+        data.update(self.context.get("extras", {}).get(case.pk, {}))
+        return data
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["id", "kind", "actor", "created_at", "transition", "from_state", "to_state",
+                  "note", "data"]  # fmt: skip
+
+
+class TransitionSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    label = serializers.CharField()
+    fields = serializers.ListField(child=serializers.DictField())
+
+
+class TransitionInputSerializer(serializers.Serializer):
+    """Documentation of every transition's input; each transition validates what it needs."""
+
+    note = serializers.CharField(required=False, help_text="respond (required), close, merge")
+    resolution = serializers.CharField(required=False, help_text="resolve (required)")
+    close_reason = serializers.ChoiceField(
+        required=False,
+        choices=["customer_confirmed", "customer_unreachable"],
+        help_text="close (required)",
+    )
+    reason = serializers.CharField(required=False, help_text="reopen, reject (required)")
+    into = serializers.CharField(required=False, help_text="merge (required): target case number")
+
+
+class NoteInputSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["note", "contact_attempt"], default="note")
+    text = serializers.CharField()
+    outcome = serializers.ChoiceField(
+        choices=ContactOutcome.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class AttachmentInputSerializer(serializers.Serializer):
+    file = serializers.FileField()
+
+
+class AttachmentOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+
+
+class AssignInputSerializer(serializers.Serializer):
+    assignee = serializers.CharField(allow_blank=True, help_text=_("Username; empty to unassign."))
+
+
+class RiskInputSerializer(serializers.Serializer):
+    risk_level = serializers.ChoiceField(choices=RiskLevel.choices)
+    reason = serializers.CharField()
+
+
+class RevealOutputSerializer(serializers.Serializer):
+    customer_name = serializers.CharField()
+    customer_phone = serializers.CharField()
+    customer_contact = serializers.CharField()

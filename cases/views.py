@@ -1,0 +1,216 @@
+"""Store staff pages: report a complaint, follow the store's cases, add information.
+
+Thin views: forms parse input, `cases.selectors` decide what the user may see, `cases.services`
+write. Customer data is always shown masked here; revealing it (recorded) belongs to the desk.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.forms import CaseAddInfoForm, CaseFilterForm, CaseReportForm, add_service_error
+from cases.models import Case, ContactOutcome, EventKind, RiskLevel, State
+from cases.selectors import case_events, case_get, case_list
+from cases.services import case_add_attachment, case_add_note, case_create
+from core.exceptions import ApplicationError, NotFound
+
+PAGE_SIZE = 20
+# The triage preview endpoint (risk-triage app); the page degrades silently if it is missing.
+TRIAGE_PREVIEW_URL = "/api/v1/triage/"
+
+
+def _forbidden(request):
+    return render(request, "cases/forbidden.html", status=403)
+
+
+def _may_view(user) -> bool:
+    return user.has_perm("cases.view_case") or user.has_perm("cases.view_all_cases")
+
+
+def _get_case_or_404(*, number: str, user) -> Case:
+    try:
+        return case_get(number=number, user=user)
+    except NotFound as exc:
+        raise Http404(str(exc.message)) from exc
+
+
+@login_required
+@require_GET
+def case_list_view(request):
+    if not _may_view(request.user):
+        return _forbidden(request)
+    filter_form = CaseFilterForm(request.GET or None)
+    cases = case_list(user=request.user).order_by("-received_at", "-id")
+    if filter_form.is_valid() and filter_form.cleaned_data["state"]:
+        cases = cases.filter(state=filter_form.cleaned_data["state"])
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "cases/case_list.html",
+        {
+            "page": page,
+            "filter_form": filter_form,
+            "page_query": query.urlencode(),
+            "may_report": request.user.has_perm("cases.add_case"),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_report_view(request):
+    if not request.user.has_perm("cases.add_case"):
+        return _forbidden(request)
+    now = timezone.now()
+    form = CaseReportForm(request.POST or None, request.FILES or None, user=request.user, now=now)
+    if request.method == "POST" and form.is_valid():
+        try:
+            # One transaction: a failing attachment must not leave a case behind.
+            with transaction.atomic():
+                case, created = case_create(
+                    intake=form.intake(),
+                    actor=request.user,
+                    idempotency_key=form.cleaned_data["idempotency_key"],
+                    now=now,
+                )
+                if created:
+                    for uploaded in form.cleaned_data["attachments"]:
+                        case_add_attachment(
+                            case=case, actor=request.user, uploaded=uploaded, now=now
+                        )
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            if created:
+                messages.success(
+                    request, _("Case %(number)s has been reported.") % {"number": case.number}
+                )
+            else:
+                messages.info(
+                    request,
+                    _("This report was already submitted as case %(number)s.")
+                    % {"number": case.number},
+                )
+            return redirect("store:case_detail", number=case.number)
+    return render(
+        request,
+        "cases/case_report.html",
+        {
+            "form": form,
+            "has_stores": form.fields["store"].queryset.exists(),
+            "triage_url": TRIAGE_PREVIEW_URL,
+            "risk_levels": RiskLevel.choices,
+        },
+    )
+
+
+def _timeline(events) -> list[dict]:
+    """Events as display rows; state and level codes become their translated labels."""
+    states = dict(State.choices)
+    levels = dict(RiskLevel.choices)
+    outcomes = dict(ContactOutcome.choices)
+    rows = []
+    for event in events:
+        detail = ""
+        if event.kind == EventKind.TRANSITION or (
+            event.kind == EventKind.CREATED and event.to_state
+        ):
+            detail = " → ".join(
+                str(states.get(s, s)) for s in (event.from_state, event.to_state) if s
+            )
+        elif event.kind == EventKind.RISK_CHANGED:
+            detail = " → ".join(
+                str(levels.get(event.data.get(k), event.data.get(k)))
+                for k in ("from", "to")
+                if event.data.get(k)
+            )
+        elif event.kind == EventKind.ATTACHMENT:
+            detail = event.data.get("name", "")
+        elif event.kind == EventKind.CONTACT_ATTEMPT and event.data.get("outcome"):
+            detail = str(outcomes.get(event.data["outcome"], event.data["outcome"]))
+        rows.append({"event": event, "detail": detail})
+    return rows
+
+
+def _detail_context(request, case: Case, form: CaseAddInfoForm | None = None) -> dict:
+    user = request.user
+    may_note = user.has_perm("cases.add_case_note")
+    may_attach = user.has_perm("cases.add_case_attachment")
+    if form is None and (may_note or may_attach):
+        form = CaseAddInfoForm(may_note=may_note, may_attach=may_attach)
+    return {
+        "case": case,
+        "timeline": _timeline(case_events(case=case)),
+        "attachments": list(case.attachments.all()),
+        "form": form,
+    }
+
+
+@login_required
+@require_GET
+def case_detail_view(request, number: str):
+    if not _may_view(request.user):
+        return _forbidden(request)
+    case = _get_case_or_404(number=number, user=request.user)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def case_add_info_view(request, number: str):
+    user = request.user
+    if not _may_view(user):
+        return _forbidden(request)
+    case = _get_case_or_404(number=number, user=user)
+    may_note = user.has_perm("cases.add_case_note")
+    may_attach = user.has_perm("cases.add_case_attachment")
+    if not (may_note or may_attach):
+        return _forbidden(request)
+    form = CaseAddInfoForm(request.POST, request.FILES, may_note=may_note, may_attach=may_attach)
+    if form.is_valid():
+        text = (form.cleaned_data.get("text") or "").strip()
+        files = form.cleaned_data.get("attachments") or []
+        now = timezone.now()
+        try:
+            with transaction.atomic():
+                if text:
+                    case_add_note(case=case, actor=user, kind=EventKind.NOTE, text=text, now=now)
+                for uploaded in files:
+                    case_add_attachment(case=case, actor=user, uploaded=uploaded, now=now)
+        except ApplicationError as exc:
+            add_service_error(form, exc)
+        else:
+            messages.success(request, _("Your information has been added to the case."))
+            return redirect("store:case_detail", number=case.number)
+    return render(request, "cases/case_detail.html", _detail_context(request, case, form))
+
+
+@login_required
+@require_GET
+def attachment_download_view(request, number: str, attachment_id: int):
+    """Files are served through the same visibility check as the case, never from a public URL."""
+    if not _may_view(request.user):
+        return _forbidden(request)
+    case = _get_case_or_404(number=number, user=request.user)
+    attachment = case.attachments.filter(pk=attachment_id).first()
+    if attachment is None:
+        raise Http404(_("Not found."))
+    inline = attachment.content_type.startswith("image/") or (
+        attachment.content_type == "application/pdf"
+    )
+    response = FileResponse(
+        attachment.file.open("rb"),
+        as_attachment=not inline,
+        filename=attachment.original_name,
+        content_type=attachment.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
