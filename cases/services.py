@@ -3,7 +3,7 @@ applies, saves with `update_fields`, appends a `CaseEvent` and announces itself 
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -91,7 +91,7 @@ def case_create(
     if not user_can_access_store(actor, intake.store):
         raise InvalidInput(fields={"store": _("You may not report cases for this store.")})
     received_at = intake.received_at or now
-    if received_at > now + timezone.timedelta(minutes=5):
+    if received_at > now + timedelta(minutes=5):
         raise InvalidInput(
             fields={"received_at": _("The complaint cannot be received in the future.")}
         )

@@ -12,6 +12,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.forms import CaseAddInfoForm, CaseFilterForm, CaseReportForm, add_service_error
@@ -64,6 +65,9 @@ def case_list_view(request):
     )
 
 
+# never_cache: "back" after submitting must fetch a fresh idempotency token, or the next,
+# different complaint typed into the old page would be taken for a repeat of the first.
+@never_cache
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_report_view(request):

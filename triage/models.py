@@ -1,1 +1,275 @@
-"""Models of this app (filled in by the risk-triage issue)."""
+"""Triage rules (edited in the admin, versioned), recorded runs and trained models.
+
+Any change to a rule-set row, a signal or a pattern bumps `RuleSet.version` in the same
+transaction (see `triage.services`), and after commit a `RuleSetSnapshot` keeps the rules exactly
+as that version had them. Each `TriageRun` records the version it ran under. Triage knows nothing
+about cases: a run stores the case's id as a plain integer.
+"""
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Level(models.TextChoices):
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+    BLUE = "blue", _("Blue")
+
+
+class RuleSet(models.Model):
+    """The one active rule set (pk=1): thresholds and negation vocabulary shared by all signals."""
+
+    name = models.CharField(_("name"), max_length=100, default="default")
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    negation_cues = models.TextField(
+        _("negation cues"),
+        blank=True,
+        help_text=_(
+            "One per line. A signal word shortly after one of these in the same clause does not "
+            "fire (e.g. 不会, 不打算)."
+        ),
+    )
+    retraction_cues = models.TextField(
+        _("retraction cues"),
+        blank=True,
+        help_text=_(
+            "One per line. A signal word directly followed by one of these does not fire "
+            "(e.g. 就算了, 没必要)."
+        ),
+    )
+    negation_window = models.PositiveSmallIntegerField(
+        _("negation window (characters)"),
+        default=6,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    yellow_score = models.FloatField(
+        _("score for yellow"),
+        default=30,
+        validators=[MinValueValidator(0)],
+        help_text=_("Summed weights at or above this make a case at least yellow."),
+    )
+    red_score = models.FloatField(
+        _("score for red"),
+        default=90,
+        validators=[MinValueValidator(0)],
+        help_text=_("Summed weights at or above this make a case red."),
+    )
+    model_min_probability = models.FloatField(
+        _("model confidence to raise"),
+        default=0.7,
+        validators=[MinValueValidator(0.34), MaxValueValidator(1)],
+        help_text=_("The learned model raises a level only with at least this probability."),
+    )
+    repeat_window_days = models.PositiveSmallIntegerField(
+        _("repeat window (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Earlier complaints with the same phone or order within this many days count."),
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rule set")
+        verbose_name_plural = _("rule set")
+        permissions = [("preview_triage", _("Can preview the risk level of a text"))]
+
+    def __str__(self) -> str:
+        return f"{self.name} v{self.version}"
+
+
+class Source(models.TextChoices):
+    TEXT = "text", _("Words in the text")
+    CHANNEL = "channel", _("Channel the complaint came through")
+    REPEAT = "repeat", _("Earlier complaints of the same customer/order")
+    AMOUNT = "amount", _("Amount involved")
+
+
+class Signal(models.Model):
+    code = models.SlugField(_("code"), max_length=50, unique=True)
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("Shown to handlers as the reason, e.g. 媒体曝光.")
+    )
+    description = models.TextField(_("description"), blank=True)
+    source = models.CharField(
+        _("fires on"), max_length=10, choices=Source.choices, default=Source.TEXT
+    )
+    min_level = models.CharField(
+        _("minimum level"),
+        max_length=10,
+        choices=Level.choices,
+        default=Level.BLUE,
+        help_text=_("The level this signal forces at least."),
+    )
+    weight = models.FloatField(
+        _("weight"),
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("Added to the score when the signal fires."),
+    )
+    negatable = models.BooleanField(
+        _("negation applies"), default=True, help_text=_("“不会去曝光” does not fire.")
+    )
+    exclude_context = models.TextField(
+        _("excluded context"),
+        blank=True,
+        help_text=_(
+            "One term per line. A match with one of these nearby does not count (e.g. 洗发水 "
+            "near 头发)."
+        ),
+    )
+    context_window = models.PositiveSmallIntegerField(
+        _("context window (characters)"),
+        default=12,
+        validators=[MaxValueValidator(100)],
+    )
+    threshold = models.DecimalField(
+        _("threshold"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        help_text=_("Repeat: number of earlier complaints; amount: the amount in yuan."),
+    )
+    only_with = models.CharField(
+        _("only together with"),
+        max_length=200,
+        blank=True,
+        help_text=_("Signal codes, comma-separated: counts only when one of them fired too."),
+    )
+    category = models.CharField(
+        _("suggested category"),
+        max_length=20,
+        blank=True,
+        help_text=_("Category suggested when this signal fires and the reporter chose “other”."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=100)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["order", "code"]
+        verbose_name = _("signal")
+        verbose_name_plural = _("signals")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class PatternKind(models.TextChoices):
+    KEYWORD = "keyword", _("Keyword (* = anything in between)")
+    REGEX = "regex", _("Regular expression")
+
+
+class Language(models.TextChoices):
+    ZH = "zh", _("Chinese")
+    EN = "en", _("English")
+
+
+class Pattern(models.Model):
+    signal = models.ForeignKey(
+        Signal, verbose_name=_("signal"), on_delete=models.CASCADE, related_name="patterns"
+    )
+    text = models.CharField(
+        _("pattern"),
+        max_length=200,
+        help_text=_(
+            "For a channel signal: the channel code. Keywords are matched after normalisation "
+            "(simplified, half-width, symbols removed)."
+        ),
+    )
+    kind = models.CharField(
+        _("kind"), max_length=10, choices=PatternKind.choices, default=PatternKind.KEYWORD
+    )
+    language = models.CharField(
+        _("language"), max_length=2, choices=Language.choices, default=Language.ZH
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["signal", "id"]
+        verbose_name = _("pattern")
+        verbose_name_plural = _("patterns")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signal", "text", "language"], name="triage_pattern_unique_per_signal"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class RuleSetSnapshot(models.Model):
+    """The rules exactly as one version had them, for explaining an old run."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    rules = models.JSONField(_("rules"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        verbose_name = _("rule set version")
+        verbose_name_plural = _("rule set versions")
+
+    def __str__(self) -> str:
+        return f"v{self.version}"
+
+
+class Trigger(models.TextChoices):
+    INTAKE = "intake", _("Intake")
+    NEW_INFORMATION = "new_information", _("New information")
+    MANUAL = "manual", _("Manual re-run")
+
+
+class TriageRun(models.Model):
+    case_id = models.BigIntegerField(_("case id"), db_index=True)
+    trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
+    ruleset_version = models.PositiveIntegerField(_("rule set version"))
+    model_version = models.PositiveIntegerField(_("model version"), null=True, blank=True)
+    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    rule_level = models.CharField(_("level from rules"), max_length=10, choices=Level.choices)
+    model_level = models.CharField(
+        _("level from model"), max_length=10, choices=Level.choices, blank=True
+    )
+    model_probability = models.FloatField(_("model probability"), null=True, blank=True)
+    score = models.FloatField(_("score"))
+    reasons = models.JSONField(_("reasons"), default=list)
+    suggested_category = models.CharField(_("suggested category"), max_length=20, blank=True)
+    outcome = models.CharField(
+        _("outcome"),
+        max_length=20,
+        blank=True,
+        help_text=_("What happened to the case: applied, suggested, kept (lower or overridden)."),
+    )
+    duration_ms = models.FloatField(_("duration (ms)"))
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("triage run")
+        verbose_name_plural = _("triage runs")
+        indexes = [models.Index(fields=["case_id", "-created_at"], name="triagerun_case_time")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.level} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class TriageModel(models.Model):
+    """A trained classifier. The newest active one is used; training a new one replaces it."""
+
+    created_at = models.DateTimeField(_("trained at"), db_index=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    seed_rows = models.PositiveIntegerField(_("rows from the seed file"), default=0)
+    case_rows = models.PositiveIntegerField(_("rows from settled cases"), default=0)
+    label_counts = models.JSONField(_("rows per level"), default=dict)
+    metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    blob = models.BinaryField(_("model"), editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("trained model")
+        verbose_name_plural = _("trained models")
+
+    def __str__(self) -> str:
+        return f"v{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"

@@ -154,6 +154,11 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseCategoryEnum": "cases.models.Category",
+        "CaseChannelEnum": "cases.models.Channel",
+        "RiskLevelEnum": "cases.models.RiskLevel",
+    },
 }
 
 LOGGING = {

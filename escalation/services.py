@@ -1,0 +1,538 @@
+"""Writes of the SLA engine: clocks, threshold crossings, escalations, acknowledgements, red alerts.
+
+Every threshold crossing is recorded under the `(clock, threshold)` unique constraint in the same
+transaction that hands its alert to `notifications.services.alert_dispatch` (which writes its own
+outbox rows, unique per alert and target, and delivers after commit). A crash before commit loses
+both, and the next sweep redoes them; a crash after commit loses neither.
+"""
+
+import logging
+import time as monotonic_time
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.models import RISK_ORDER, Case, RiskLevel, State
+from core.exceptions import Conflict, NotPermitted
+from escalation import deadlines
+from escalation.deadlines import BREACH, WARNING, ClockTimes, LadderStep, LadderTime
+from escalation.models import (
+    OPEN_CLOCK_STATES,
+    ClockCrossing,
+    ClockKind,
+    ClockState,
+    Escalation,
+    RedAlert,
+    SlaClock,
+    SlaPolicy,
+    SweeperHeartbeat,
+)
+from escalation.selectors import (
+    SWEEPER_NAME,
+    sla_policy_for,
+    sla_policy_ladder,
+    working_calendar,
+)
+from notifications.alerts import Alert, AlertKind
+
+logger = logging.getLogger(__name__)
+
+# Used when no active policy matches (an administrator deleted them all): the desk's promise.
+FALLBACK_TARGETS = {ClockKind.FIRST_RESPONSE: timedelta(hours=1), ClockKind.CLOSE: timedelta(hours=24)}
+FALLBACK_WARNING_RATIO = 0.75
+FALLBACK_LADDER = (LadderStep(level=1, offset=timedelta(0), audience=("supervisor",)),)
+
+# A clock whose processing failed is looked at again after this long, not in a hot loop.
+RETRY_DELAY = timedelta(seconds=30)
+# Thresholds this close get a short ETA "nudge" task besides the sweep (both are idempotent).
+NUDGE_HORIZON = timedelta(seconds=30)
+CLOSED_CASE_STATES = (State.MERGED, State.REJECTED, State.ARCHIVED)
+
+
+# --- timing --------------------------------------------------------------------------------
+
+
+def _times_for(*, policy: SlaPolicy | None, kind: str, started_at: datetime) -> ClockTimes:
+    if policy is None:
+        return deadlines.clock_times(
+            started_at=started_at,
+            target=FALLBACK_TARGETS[kind],
+            warning_ratio=FALLBACK_WARNING_RATIO,
+            ladder=FALLBACK_LADDER,
+        )
+    target = (
+        policy.first_response_target if kind == ClockKind.FIRST_RESPONSE else policy.close_target
+    )
+    return deadlines.clock_times(
+        started_at=started_at,
+        target=target,
+        warning_ratio=policy.warning_percent / 100 if policy.warning_percent else None,
+        ladder=sla_policy_ladder(policy=policy, clock_kind=kind),
+        calendar=working_calendar(calendar=policy.calendar),
+    )
+
+
+def _clock_times(clock: SlaClock) -> ClockTimes:
+    return ClockTimes(
+        started_at=clock.started_at,
+        warn_at=clock.warn_at,
+        due_at=clock.due_at,
+        ladder=tuple(
+            LadderTime(
+                level=step["level"],
+                at=datetime.fromisoformat(step["at"]),
+                audience=tuple(step.get("audience", ())),
+            )
+            for step in clock.ladder
+        ),
+    )
+
+
+def _store_times(clock: SlaClock, times: ClockTimes) -> None:
+    clock.warn_at = times.warn_at
+    clock.due_at = times.due_at
+    clock.ladder = [
+        {"level": s.level, "at": s.at.isoformat(), "audience": list(s.audience)}
+        for s in times.ladder
+    ]
+
+
+def _thresholds(clock: SlaClock) -> list[deadlines.Threshold]:
+    return deadlines.thresholds(
+        _clock_times(clock), ladder_stopped_after=clock.ladder_stopped_after
+    )
+
+
+def _refresh_next_check(clock: SlaClock) -> None:
+    clock.next_check_at = (
+        deadlines.next_check_at(_thresholds(clock), crossed=set(clock.crossed))
+        if clock.is_open
+        else None
+    )
+
+
+def _nudge_on_commit(clocks: list[SlaClock], now: datetime) -> None:
+    """Ask a worker to look at clocks whose next threshold is seconds away (or already past).
+
+    Only ever a short ETA: the sweep remains the guarantee, this only shortens the wait.
+    """
+    soon = [c for c in clocks if c.next_check_at and c.next_check_at - now <= NUDGE_HORIZON]
+    if not soon:
+        return
+
+    def send() -> None:
+        from escalation.tasks import sla_clock_check
+
+        for clock in soon:
+            try:
+                sla_clock_check.apply_async((clock.pk,), eta=max(clock.next_check_at, now))
+            except Exception:  # broker down: the sweep will find the clock when it is back
+                logger.warning("could not nudge SLA clock %s; the sweep will", clock.pk)
+                return
+
+    transaction.on_commit(send)
+
+
+def _lock_case(case_id: int) -> Case | None:
+    return Case.objects.select_for_update().filter(pk=case_id).first()
+
+
+# --- clocks follow the case ----------------------------------------------------------------
+
+
+def sla_clocks_ensure(*, case_id: int, now: datetime | None = None) -> list[SlaClock]:
+    """Create the case's first-response and close clocks if it has none yet (idempotent).
+
+    Timed from `received_at` under the policy for the case's *current* risk level, so it does not
+    matter whether triage raised the risk before or after this runs. Backdated thresholds are
+    already due and are processed at once.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock_case(case_id)  # serialises with re-timing on a risk change
+        if case is None or case.state in CLOSED_CASE_STATES:
+            return []
+        have = set(SlaClock.objects.filter(case=case).values_list("kind", flat=True))
+        policy = sla_policy_for(
+            risk_level=case.risk_level, category=case.category, channel=case.channel
+        )
+        created = []
+        stopped_at = {
+            ClockKind.FIRST_RESPONSE: case.first_responded_at,
+            ClockKind.CLOSE: case.closed_at,
+        }
+        for kind in (ClockKind.FIRST_RESPONSE, ClockKind.CLOSE):
+            if kind in have:
+                continue
+            clock = SlaClock(
+                case=case,
+                kind=kind,
+                policy=policy,
+                timed_for_risk=case.risk_level,
+                started_at=case.received_at,
+            )
+            _store_times(clock, _times_for(policy=policy, kind=kind, started_at=case.received_at))
+            if stopped_at[kind] is not None:  # the case moved on before its clocks existed
+                _stop(clock, at=stopped_at[kind])
+            _refresh_next_check(clock)
+            clock.save()
+            created.append(clock)
+        _nudge_on_commit(created, now)
+    return created
+
+
+def sla_clocks_retime(*, case_id: int, now: datetime | None = None) -> list[SlaClock]:
+    """After a risk change: re-time open clocks timed for a lower level under the stricter
+    policy, never making any threshold later than it was. Lowering the risk changes nothing."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        if case is None:
+            return []
+        policy = sla_policy_for(
+            risk_level=case.risk_level, category=case.category, channel=case.channel
+        )
+        changed = []
+        for clock in SlaClock.objects.select_for_update().filter(
+            case=case, state__in=OPEN_CLOCK_STATES
+        ):
+            if RISK_ORDER[case.risk_level] <= RISK_ORDER.get(clock.timed_for_risk, 0):
+                continue
+            stricter = _times_for(policy=policy, kind=clock.kind, started_at=clock.started_at)
+            _store_times(clock, deadlines.retime(_clock_times(clock), stricter))
+            clock.policy = policy
+            clock.timed_for_risk = case.risk_level
+            _refresh_next_check(clock)
+            clock.save(
+                update_fields=[
+                    "warn_at", "due_at", "ladder", "policy", "timed_for_risk", "next_check_at"
+                ]
+            )
+            changed.append(clock)
+        _nudge_on_commit(changed, now)
+    return changed
+
+
+def _stop(clock: SlaClock, *, at: datetime) -> None:
+    clock.state = ClockState.MET
+    clock.stopped_at = at
+    late = deadlines.lateness(clock.due_at, at)
+    clock.late_seconds = int(late.total_seconds()) if late else None
+    clock.next_check_at = None
+
+
+def sla_clock_stop(*, case_id: int, kind: str, at: datetime) -> SlaClock | None:
+    """`respond` meets the first-response clock, `close` the close clock (late ones say by how much)."""
+    with transaction.atomic():
+        clock = (
+            SlaClock.objects.select_for_update()
+            .filter(case_id=case_id, kind=kind, state__in=OPEN_CLOCK_STATES)
+            .first()
+        )
+        if clock is None:
+            return None
+        _stop(clock, at=at)
+        clock.save(update_fields=["state", "stopped_at", "late_seconds", "next_check_at"])
+    return clock
+
+
+def sla_close_clock_restart(*, case_id: int, at: datetime, now: datetime | None = None):
+    """`reopen` starts a new close clock from the reopening (the old one stays met)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        if case is None or not case.is_open:
+            return None
+        if SlaClock.objects.filter(
+            case=case, kind=ClockKind.CLOSE, state__in=OPEN_CLOCK_STATES
+        ).exists():
+            return None
+        policy = sla_policy_for(
+            risk_level=case.risk_level, category=case.category, channel=case.channel
+        )
+        clock = SlaClock(
+            case=case,
+            kind=ClockKind.CLOSE,
+            policy=policy,
+            timed_for_risk=case.risk_level,
+            started_at=at,
+        )
+        _store_times(clock, _times_for(policy=policy, kind=ClockKind.CLOSE, started_at=at))
+        _refresh_next_check(clock)
+        clock.save()
+        _nudge_on_commit([clock], now)
+    return clock
+
+
+def sla_clocks_cancel(*, case_id: int, at: datetime) -> int:
+    """`merge`, `reject` (and archiving) cancel whatever is still running."""
+    return SlaClock.objects.filter(case_id=case_id, state__in=OPEN_CLOCK_STATES).update(
+        state=ClockState.CANCELLED, stopped_at=at, next_check_at=None
+    )
+
+
+def sla_case_transitioned(*, case_id: int, transition: str, at: datetime) -> None:
+    if transition == "respond":
+        sla_clock_stop(case_id=case_id, kind=ClockKind.FIRST_RESPONSE, at=at)
+    elif transition == "close":
+        sla_clock_stop(case_id=case_id, kind=ClockKind.CLOSE, at=at)
+    elif transition == "reopen":
+        sla_close_clock_restart(case_id=case_id, at=at)
+    elif transition in ("merge", "reject", "archive"):
+        sla_clocks_cancel(case_id=case_id, at=at)
+
+
+# --- alerts ------------------------------------------------------------------------------
+
+
+def _dispatch(alert: Alert) -> list[str]:
+    """Hand an alert to notifications; returns who it went to (target keys) for the record."""
+    from notifications.services import alert_dispatch
+
+    rows = alert_dispatch(alert=alert)
+    return sorted({getattr(row, "target_key", str(row)) for row in rows or ()})
+
+
+def _build_alert(
+    case: Case,
+    *,
+    kind: str,
+    dedupe_key: str,
+    clock: SlaClock | None = None,
+    level: int | None = None,
+    audience: tuple[str, ...] | list[str] = (),
+    threshold: str = "",
+) -> Alert:
+    extra = {
+        "masked_phone": case.masked_phone,
+        "category": case.category,
+        "channel": case.channel,
+        "state": case.state,
+        "received_at": case.received_at.isoformat(),
+    }
+    if audience:
+        extra["audience"] = list(audience)
+    if threshold:
+        extra["threshold"] = threshold
+    if kind == AlertKind.CASE_RED:
+        extra["risk_reason"] = case.risk_reason
+        extra["risk_reasons"] = case.risk_reasons
+    return Alert(
+        kind=kind,
+        dedupe_key=dedupe_key,
+        case_number=case.number,
+        title=case.title,
+        risk_level=case.risk_level,
+        store_code=case.store.code,
+        store_name=case.store.name,
+        region=case.store.region,
+        sla=clock.kind if clock else "",
+        due_at=clock.due_at if clock else None,
+        escalation_level=level,
+        url=settings.SITE_URL + reverse("admin:cases_case_change", args=[case.pk]),
+        extra=extra,
+    )
+
+
+def case_red_alert_send(*, case_id: int, now: datetime | None = None) -> RedAlert | None:
+    """Alert the red audience the moment a case is red (at intake or later); once per case."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = Case.objects.select_related("store").filter(pk=case_id).first()
+        if case is None or case.risk_level != RiskLevel.RED or not case.is_open:
+            return None
+        try:
+            with transaction.atomic():
+                record = RedAlert.objects.create(case=case, sent_at=now)
+        except IntegrityError:  # already alerted
+            return None
+        record.notified = _dispatch(
+            _build_alert(case, kind=AlertKind.CASE_RED, dedupe_key=f"case_red:{case.pk}")
+        )
+        record.save(update_fields=["notified"])
+    return record
+
+
+# --- the sweep -----------------------------------------------------------------------------
+
+
+def _record_crossing(clock: SlaClock, threshold: deadlines.Threshold, *, now, alerted) -> bool:
+    try:
+        with transaction.atomic():
+            ClockCrossing.objects.create(
+                clock=clock,
+                threshold=threshold.name,
+                due_at=threshold.at,
+                crossed_at=now,
+                alerted=alerted,
+            )
+    except IntegrityError:  # crossed before: never alert twice
+        return False
+    return True
+
+
+def _process_locked(clock: SlaClock, *, now: datetime) -> int:
+    """Cross every threshold of a locked clock whose time has come. Returns how many."""
+    if not clock.is_open or clock.next_check_at is None or clock.next_check_at > now:
+        return 0
+    due = deadlines.due_now(_thresholds(clock), crossed=set(clock.crossed), now=now)
+    if not due:
+        _refresh_next_check(clock)
+        clock.save(update_fields=["next_check_at"])
+        return 0
+    case = Case.objects.select_related("store").get(pk=clock.case_id)
+    names = {t.name for t in due}
+    # Ladder levels that fall at the breach itself (level 1 by default) ride on the breach alert
+    # instead of sending a second message at the same moment.
+    with_breach = [t for t in due if t.level and BREACH in names and t.at <= clock.due_at]
+    breach_targets: list[str] = []
+    crossed = 0
+    for threshold in due:
+        # A warning reached together with its breach is moot: record it, send only the breach.
+        alerted = not (threshold.name == WARNING and BREACH in names)
+        if threshold in with_breach:
+            alerted = False
+        if not _record_crossing(clock, threshold, now=now, alerted=alerted):
+            continue
+        crossed += 1
+        key = f"sla:{clock.pk}:{threshold.name}"
+        if threshold.name == WARNING and alerted:
+            _dispatch(
+                _build_alert(
+                    case, kind=AlertKind.SLA_WARNING, dedupe_key=key, clock=clock,
+                    threshold=WARNING,
+                )
+            )
+        elif threshold.name == BREACH:
+            clock.state = ClockState.BREACHED
+            level = max((t.level for t in with_breach), default=None)
+            audience = tuple(dict.fromkeys(r for t in with_breach for r in t.audience))
+            breach_targets = _dispatch(
+                _build_alert(
+                    case, kind=AlertKind.SLA_BREACH, dedupe_key=key, clock=clock, level=level,
+                    audience=audience, threshold=BREACH,
+                )
+            )
+        elif threshold.level:
+            notified = (
+                breach_targets
+                if not alerted
+                else _dispatch(
+                    _build_alert(
+                        case, kind=AlertKind.ESCALATION, dedupe_key=key, clock=clock,
+                        level=threshold.level, audience=threshold.audience,
+                        threshold=threshold.name,
+                    )
+                )
+            )
+            Escalation.objects.get_or_create(
+                clock=clock,
+                level=threshold.level,
+                defaults={
+                    "case": case,
+                    "reached_at": now,
+                    "audience": list(threshold.audience),
+                    "notified": notified,
+                },
+            )
+            clock.escalation_level = max(clock.escalation_level, threshold.level)
+    clock.crossed = [*clock.crossed, *(t.name for t in due if t.name not in clock.crossed)]
+    _refresh_next_check(clock)
+    clock.save(update_fields=["state", "crossed", "escalation_level", "next_check_at"])
+    return crossed
+
+
+def sla_clock_process(*, clock_id: int, now: datetime | None = None) -> int:
+    """Look at one clock now (the nudge task): cross what is due. Quiet if it is gone or busy."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        qs = SlaClock.objects.filter(pk=clock_id)
+        if connection.features.has_select_for_update_skip_locked:
+            qs = qs.select_for_update(skip_locked=True)  # a sweeper has it: it will do the work
+        clock = qs.first()
+        if clock is None:
+            return 0
+        return _process_locked(clock, now=now)
+
+
+def sla_sweep(
+    *,
+    now: datetime | None = None,
+    batch_size: int = 200,
+    time_budget: timedelta = timedelta(seconds=20),
+) -> int:
+    """Cross the due thresholds of every clock whose `next_check_at` has come, batch by batch.
+
+    Rows are locked with SKIP LOCKED on PostgreSQL, so several sweepers (or a nudge) share the
+    work instead of waiting on each other; a clock one of them holds is simply left to it. One
+    clock failing does not stop the others: it is looked at again after `RETRY_DELAY`.
+    """
+    started = monotonic_time.monotonic()
+    processed = 0
+    while True:
+        batch_now = now or timezone.now()
+        with transaction.atomic():
+            qs = SlaClock.objects.filter(next_check_at__lte=batch_now).order_by("next_check_at")
+            if connection.features.has_select_for_update_skip_locked:
+                qs = qs.select_for_update(skip_locked=True)
+            clocks = list(qs[:batch_size])
+            for clock in clocks:
+                try:
+                    with transaction.atomic():
+                        _process_locked(clock, now=batch_now)
+                except Exception:
+                    logger.exception("SLA clock %s could not be processed", clock.pk)
+                    SlaClock.objects.filter(pk=clock.pk).update(
+                        next_check_at=batch_now + RETRY_DELAY
+                    )
+        processed += len(clocks)
+        elapsed = monotonic_time.monotonic() - started
+        if len(clocks) < batch_size or elapsed > time_budget.total_seconds():
+            break
+    sweeper_heartbeat_record(
+        at=now or timezone.now(),
+        duration_ms=(monotonic_time.monotonic() - started) * 1000,
+        processed=processed,
+    )
+    return processed
+
+
+def sweeper_heartbeat_record(*, at: datetime, duration_ms: float, processed: int) -> None:
+    SweeperHeartbeat.objects.update_or_create(
+        name=SWEEPER_NAME,
+        defaults={"last_run_at": at, "last_duration_ms": duration_ms, "last_processed": processed},
+    )
+
+
+# --- acknowledgement -----------------------------------------------------------------------
+
+
+def escalation_acknowledge(
+    *, escalation: Escalation, actor, note: str = "", now: datetime | None = None
+) -> Escalation:
+    """Record that `actor` has the escalation in hand; no further levels for its clock.
+
+    The case's other clock is not affected: breaching it escalates as usual.
+    """
+    now = now or timezone.now()
+    if not actor.has_perm("escalation.acknowledge_escalation"):
+        raise NotPermitted()
+    with transaction.atomic():
+        locked = Escalation.objects.select_for_update().filter(pk=escalation.pk).first()
+        if locked is None:
+            raise Conflict()
+        if locked.acknowledged_at is not None:
+            raise Conflict(_("This escalation was already acknowledged."))
+        locked.acknowledged_at = now
+        locked.acknowledged_by = actor
+        locked.acknowledge_note = note.strip()
+        locked.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledge_note"])
+        clock = SlaClock.objects.select_for_update().get(pk=locked.clock_id)
+        clock.ladder_stopped_after = max(clock.escalation_level, locked.level)
+        _refresh_next_check(clock)
+        clock.save(update_fields=["ladder_stopped_after", "next_check_at"])
+    return locked

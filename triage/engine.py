@@ -1,0 +1,405 @@
+"""The triage engine: text and facts in, level + score + reasons out.
+
+Contract (pure: plain values in, plain values out; no database, no clock, no settings):
+
+- `compile_rules(RuleSetSpec)` turns the rules people edit in the admin into regular expressions
+  once; `triage(rules, TriageInput, model=None)` runs them on one complaint.
+- A *signal* fires when one of its patterns matches the normalised text (see `normalize`) and the
+  match is neither negated (a negation cue shortly before it in the same clause, e.g. `不会去曝光`,
+  or a retraction right after it, e.g. `曝光就算了`) nor in an excluded context (a term near it
+  that changes its meaning, e.g. `洗发水` near `头发`). Fact signals fire on the channel, on the
+  number of earlier complaints of the same customer/order and on the amount involved.
+- The level is the highest `min_level` of the fired signals, raised further when the summed
+  weights (the score, capped at 100) pass the rule set's yellow/red thresholds.
+- A learned model may only *raise* the level, and only when it is confident enough; it never
+  lowers what a rule decided. Its reason names the character n-grams that drove it.
+- Every fired signal is returned as a reason: `{"signal", "label", "evidence", "rule", "level",
+  "weight"}` where evidence quotes the customer's own words.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from triage.normalize import CLAUSE_MARK, NormalizedText, normalize, normalize_pattern
+
+LEVELS = ("blue", "yellow", "red")
+LEVEL_ORDER = {level: rank for rank, level in enumerate(LEVELS)}
+
+SOURCE_TEXT = "text"
+SOURCE_CHANNEL = "channel"
+SOURCE_REPEAT = "repeat"
+SOURCE_AMOUNT = "amount"
+
+LANG_ZH = "zh"
+LANG_EN = "en"
+KIND_KEYWORD = "keyword"
+KIND_REGEX = "regex"
+
+# `*`, `…` or `...` inside a keyword: "anything in between, within the same clause".
+_WILDCARD = re.compile(r"\*|…|\.\.\.")
+_ZH_GAP = rf"[^{re.escape(CLAUSE_MARK)}]{{0,8}}?"
+_EN_GAP = r"(?:\s+[^\s|]+){0,4}?\s+"
+MAX_EVIDENCE = 5
+
+# Phrases that contain a negation character without negating what follows ("没想到会拉肚子",
+# "没多久就吐了"); blanked out before looking for negation cues.
+_NOT_NEGATIONS = (
+    "没想到", "没多久", "没一会", "没过多久", "没几分钟", "没几天", "不一会", "没办法", "不得不",
+    "不到", "没到", "没人", "没有人", "不管", "不然", "要不", "不行", "不好", "不少", "不止",
+)  # fmt: skip
+# Between a negation cue and the match, these mean the threat is conditional, i.e. still a threat.
+_BREAKERS = ("就", "才", "但", "可是", "否则", "再")
+_EN_NEGATION = re.compile(
+    r"\b(?:not|no|never|won t|wont|don t|dont|didn t|didnt|doesn t|without|no need to|nor)\b"
+)
+_EN_BREAKERS = re.compile(r"\b(?:but|or|unless|otherwise|then|if)\b")
+
+
+@dataclass(frozen=True)
+class PatternSpec:
+    text: str
+    kind: str = KIND_KEYWORD
+    language: str = LANG_ZH
+
+
+@dataclass(frozen=True)
+class SignalSpec:
+    code: str
+    name: str
+    min_level: str = "blue"
+    weight: float = 0
+    source: str = SOURCE_TEXT
+    patterns: tuple[PatternSpec, ...] = ()
+    negatable: bool = True
+    exclude_context: tuple[str, ...] = ()
+    context_window: int = 12
+    # Fact signals: fires at or above this number of earlier complaints / this amount.
+    threshold: float | None = None
+    # Only counts when one of these signals fired too (e.g. "a child" makes harm worse).
+    only_with: tuple[str, ...] = ()
+    category: str = ""
+
+
+@dataclass(frozen=True)
+class RuleSetSpec:
+    version: int
+    signals: tuple[SignalSpec, ...]
+    negation_cues: tuple[str, ...] = ()
+    retraction_cues: tuple[str, ...] = ()
+    negation_window: int = 6
+    yellow_score: float = 30
+    red_score: float = 90
+    model_min_probability: float = 0.7
+
+
+@dataclass(frozen=True)
+class TriageInput:
+    text: str
+    channel: str = ""
+    category: str = ""
+    repeat_count: int = 0
+    amount: Decimal | float | None = None
+
+
+@dataclass(frozen=True)
+class ModelOpinion:
+    """What a learned model says about one text: probabilities per level and its evidence."""
+
+    probabilities: dict[str, float]
+    evidence: tuple[str, ...] = ()
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    level: str
+    score: float
+    reasons: list[dict]
+    rule_level: str
+    suggested_category: str = ""
+    model_level: str = ""
+    model_probability: float | None = None
+    ruleset_version: int | None = None
+    model_version: int | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def reason_text(self) -> str:
+        """`媒体曝光: "发到微博上"; 健康损害: "拉肚子", "去医院"` for the case's risk_reason."""
+        parts = []
+        for reason in self.reasons:
+            quoted = ", ".join(f"“{e}”" for e in reason["evidence"])
+            parts.append(f"{reason['label']}: {quoted}" if quoted else reason["label"])
+        return "; ".join(parts)
+
+
+@dataclass(frozen=True)
+class _CompiledPattern:
+    text: str
+    regex: re.Pattern
+    language: str
+
+
+@dataclass(frozen=True)
+class _CompiledSignal:
+    spec: SignalSpec
+    patterns: tuple[_CompiledPattern, ...]
+    exclude_zh: re.Pattern | None
+    exclude_en: re.Pattern | None
+    channels: frozenset[str]
+
+
+@dataclass(frozen=True)
+class CompiledRules:
+    spec: RuleSetSpec
+    signals: tuple[_CompiledSignal, ...]
+    negation: re.Pattern | None
+    retraction: re.Pattern | None
+    not_negations: re.Pattern
+
+
+def keyword_regex(text: str, language: str) -> str:
+    """A keyword as people type it (`发*微博`, `call the police`) as a regular expression."""
+    pieces = [p for p in _WILDCARD.split(text)]
+    if language == LANG_EN:
+        words = [" ".join(normalize(p).spaced.replace(CLAUSE_MARK, " ").split()) for p in pieces]
+        words = [w for w in words if w]
+        if not words:
+            raise ValueError(_("The pattern is empty after normalisation."))
+        body = _EN_GAP.join(r"\s+".join(re.escape(t) for t in w.split()) for w in words)
+        return rf"(?<![^\s|]){body}(?![^\s|])"
+    parts = [normalize_pattern(p) for p in pieces]
+    parts = [p for p in parts if p]
+    if not parts:
+        raise ValueError(_("The pattern is empty after normalisation."))
+    return _ZH_GAP.join(re.escape(p) for p in parts)
+
+
+def compile_pattern(spec: PatternSpec) -> re.Pattern:
+    """Raises ValueError with a readable message for a pattern that cannot be used."""
+    if spec.kind == KIND_REGEX:
+        try:
+            return re.compile(spec.text)
+        except re.error as exc:
+            raise ValueError(_("Invalid regular expression: %(error)s") % {"error": exc}) from exc
+    return re.compile(keyword_regex(spec.text, spec.language))
+
+
+def _alternation(terms, language: str) -> re.Pattern | None:
+    regexes = []
+    for term in terms:
+        try:
+            regexes.append(keyword_regex(term, language))
+        except ValueError:
+            continue
+    return re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+
+
+def compile_rules(spec: RuleSetSpec) -> CompiledRules:
+    signals = []
+    for signal in spec.signals:
+        patterns = []
+        for pattern in signal.patterns:
+            try:
+                regex = compile_pattern(pattern)
+            except ValueError:
+                continue  # the admin refuses these; skip a bad row rather than fail triage
+            patterns.append(_CompiledPattern(pattern.text, regex, pattern.language))
+        signals.append(
+            _CompiledSignal(
+                spec=signal,
+                patterns=tuple(patterns),
+                exclude_zh=_alternation(signal.exclude_context, LANG_ZH),
+                exclude_en=_alternation(
+                    [t for t in signal.exclude_context if t.isascii()], LANG_EN
+                ),
+                channels=frozenset(p.text.strip().lower() for p in signal.patterns),
+            )
+        )
+    cues = [normalize_pattern(c) for c in spec.negation_cues if normalize_pattern(c)]
+    retractions = [normalize_pattern(c) for c in spec.retraction_cues if normalize_pattern(c)]
+    return CompiledRules(
+        spec=spec,
+        signals=tuple(signals),
+        negation=re.compile("|".join(map(re.escape, sorted(cues, key=len, reverse=True))))
+        if cues
+        else None,
+        retraction=re.compile("|".join(map(re.escape, retractions))) if retractions else None,
+        not_negations=re.compile("|".join(map(re.escape, _NOT_NEGATIONS))),
+    )
+
+
+def _zh_negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
+    window = rules.spec.negation_window
+    clause_start = text.rfind(CLAUSE_MARK, 0, start) + 1
+    prefix = text[max(clause_start, start - window) : start]
+    if rules.negation is not None and prefix:
+        prefix = rules.not_negations.sub(lambda m: "#" * len(m.group()), prefix)
+        for cue in rules.negation.finditer(prefix):
+            between = prefix[cue.end() :]
+            if not any(b in between for b in _BREAKERS):
+                return True
+    if rules.retraction is not None:
+        clause_end = text.find(CLAUSE_MARK, end)
+        suffix = text[end : clause_end if clause_end >= 0 else len(text)][: window + 2]
+        found = rules.retraction.search(suffix)
+        if found and found.start() <= 3:
+            return True
+    return False
+
+
+def _en_negated(text: str, start: int) -> bool:
+    clause_start = text.rfind(CLAUSE_MARK, 0, start) + 1
+    words = text[clause_start:start].split()[-5:]
+    prefix = " ".join(words)
+    negation = None
+    for negation in _EN_NEGATION.finditer(prefix):
+        pass
+    return negation is not None and not _EN_BREAKERS.search(prefix[negation.end() :])
+
+
+def _excluded(signal: _CompiledSignal, text: str, start: int, end: int, english: bool) -> bool:
+    regex = signal.exclude_en if english else signal.exclude_zh
+    if regex is None:
+        return False
+    window = signal.spec.context_window
+    return regex.search(text, max(0, start - window), min(len(text), end + window)) is not None
+
+
+def _text_matches(
+    rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText
+) -> tuple[list[str], list[str]]:
+    evidence: list[str] = []
+    fired_patterns: list[str] = []
+    for pattern in signal.patterns:
+        english = pattern.language == LANG_EN
+        text = norm.spaced if english else norm.compact
+        for match in pattern.regex.finditer(text):
+            start, end = match.span()
+            if start == end:
+                continue
+            if signal.spec.negatable and (
+                _en_negated(text, start) if english else _zh_negated(rules, text, start, end)
+            ):
+                continue
+            if _excluded(signal, text, start, end, english):
+                continue
+            quote = match.group().strip() if english else norm.evidence(start, end)
+            if quote not in evidence:
+                evidence.append(quote)
+            if pattern.text not in fired_patterns:
+                fired_patterns.append(pattern.text)
+            if len(evidence) >= MAX_EVIDENCE:
+                return evidence, fired_patterns
+    return evidence, fired_patterns
+
+
+def _fact_evidence(signal: _CompiledSignal, data: TriageInput) -> list[str]:
+    spec = signal.spec
+    if spec.source == SOURCE_CHANNEL:
+        channel = (data.channel or "").strip().lower()
+        return [_("channel: %(channel)s") % {"channel": channel}] if channel in signal.channels else []
+    if spec.source == SOURCE_REPEAT:
+        threshold = spec.threshold if spec.threshold is not None else 1
+        if data.repeat_count and data.repeat_count >= threshold:
+            return [
+                _("%(count)d earlier complaint(s) from the same customer or order")
+                % {"count": data.repeat_count}
+            ]
+        return []
+    if spec.source == SOURCE_AMOUNT:
+        if data.amount is None or spec.threshold is None:
+            return []
+        if Decimal(str(data.amount)) >= Decimal(str(spec.threshold)):
+            return [_("amount %(amount)s") % {"amount": data.amount}]
+    return []
+
+
+def _max_level(*levels: str) -> str:
+    return max((lv for lv in levels if lv), key=lambda lv: LEVEL_ORDER[lv], default="blue")
+
+
+def triage(
+    rules: CompiledRules,
+    data: TriageInput,
+    *,
+    model: Callable[[NormalizedText], ModelOpinion | None] | None = None,
+) -> TriageResult:
+    norm = normalize(data.text)
+    fired: dict[str, dict] = {}
+    for signal in rules.signals:
+        spec = signal.spec
+        if spec.source == SOURCE_TEXT:
+            evidence, patterns = _text_matches(rules, signal, norm)
+            rule = ", ".join(patterns)
+        else:
+            evidence = _fact_evidence(signal, data)
+            rule = spec.source
+        if evidence:
+            fired[spec.code] = {
+                "signal": spec.code,
+                "label": spec.name,
+                "evidence": evidence,
+                "rule": rule,
+                "level": spec.min_level,
+                "weight": spec.weight,
+                "_category": spec.category,
+                "_only_with": spec.only_with,
+            }
+    # Amplifiers count only next to what they amplify.
+    reasons = [
+        r for r in fired.values() if not r["_only_with"] or any(c in fired for c in r["_only_with"])
+    ]
+    score = min(100.0, float(sum(r["weight"] for r in reasons)))
+    level = _max_level("blue", *(r["level"] for r in reasons))
+    if score >= rules.spec.red_score:
+        level = _max_level(level, "red")
+    elif score >= rules.spec.yellow_score:
+        level = _max_level(level, "yellow")
+    rule_level = level
+    reasons.sort(key=lambda r: (-LEVEL_ORDER[r["level"]], -r["weight"]))
+    categorised = sorted(
+        (r for r in reasons if r["_category"]), key=lambda r: -r["weight"] - 100 * LEVEL_ORDER[r["level"]]
+    )
+    suggested = categorised[0]["_category"] if categorised else ""
+    reasons = [{k: v for k, v in r.items() if not k.startswith("_")} for r in reasons]
+
+    model_level, model_probability, model_version = "", None, None
+    opinion = model(norm) if model is not None else None
+    if opinion is not None and opinion.probabilities:
+        model_version = opinion.version
+        model_level = max(opinion.probabilities, key=opinion.probabilities.get)
+        model_probability = round(opinion.probabilities[model_level], 4)
+        if (
+            LEVEL_ORDER[model_level] > LEVEL_ORDER[level]
+            and model_probability >= rules.spec.model_min_probability
+        ):
+            level = model_level
+            reasons.append(
+                {
+                    "signal": "model",
+                    "label": _("Learned model"),
+                    "evidence": list(opinion.evidence),
+                    "rule": _("model v%(version)s, p=%(p).2f")
+                    % {"version": opinion.version, "p": model_probability},
+                    "level": model_level,
+                    "weight": 0,
+                }
+            )
+    return TriageResult(
+        level=level,
+        score=round(score, 2),
+        reasons=reasons,
+        rule_level=rule_level,
+        suggested_category=suggested,
+        model_level=model_level,
+        model_probability=model_probability,
+        ruleset_version=rules.spec.version,
+        model_version=model_version,
+    )

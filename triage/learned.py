@@ -1,0 +1,104 @@
+"""The learned layer: character n-gram TF-IDF + logistic regression over the normalised text.
+
+Contract: `train(rows)` takes plain `(text, level)` pairs and returns a `LearnedModel`;
+`LearnedModel.opinion(normalized_text)` returns a `ModelOpinion` (probabilities per level and the
+n-grams that pushed towards the winning level). No database access here: the service stores the
+serialised model (`dumps`/`loads`) and decides which one is active.
+
+Character n-grams need no word segmentation, survive typos and work for Chinese and English alike.
+"""
+
+from __future__ import annotations
+
+import io
+import pickle  # noqa: S403  (models are written by our own training service into our own DB)
+from collections import Counter
+from dataclasses import dataclass
+
+from triage.engine import LEVELS, ModelOpinion
+from triage.normalize import CLAUSE_MARK, NormalizedText, normalize
+
+MIN_ROWS = 20
+MIN_PER_LEVEL = 3
+
+
+class NotEnoughData(ValueError):
+    pass
+
+
+def model_text(norm: NormalizedText) -> str:
+    return norm.compact.replace(CLAUSE_MARK, " ")
+
+
+@dataclass
+class LearnedModel:
+    pipeline: object  # sklearn Pipeline(tfidf, logreg)
+    version: int | None = None
+
+    def opinion(self, norm: NormalizedText) -> ModelOpinion:
+        text = model_text(norm)
+        vectorizer = self.pipeline.named_steps["tfidf"]
+        classifier = self.pipeline.named_steps["clf"]
+        features = vectorizer.transform([text])
+        probabilities = classifier.predict_proba(features)[0]
+        classes = list(classifier.classes_)
+        best = int(probabilities.argmax())
+        evidence: tuple[str, ...] = ()
+        if features.nnz:
+            # Contribution of each n-gram present to the winning class: tf-idf value x weight.
+            row = classifier.coef_[best] if len(classes) > 2 else classifier.coef_[0]
+            sign = -1 if len(classes) == 2 and best == 0 else 1
+            contributions = features.data * row[features.indices] * sign
+            names = vectorizer.get_feature_names_out()
+            order = contributions.argsort()[::-1][:3]
+            evidence = tuple(
+                names[features.indices[i]].strip() for i in order if contributions[i] > 0
+            )
+        return ModelOpinion(
+            probabilities={c: float(p) for c, p in zip(classes, probabilities, strict=True)},
+            evidence=evidence,
+            version=self.version,
+        )
+
+    def __call__(self, norm: NormalizedText) -> ModelOpinion:
+        return self.opinion(norm)
+
+
+def train(rows: list[tuple[str, str]], *, seed: int = 0) -> LearnedModel:
+    """Fit on `(text, level)` rows. Raises NotEnoughData when a fit would be meaningless."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import Pipeline
+
+    clean = [(model_text(normalize(t)), lv) for t, lv in rows if t and t.strip() and lv in LEVELS]
+    counts = Counter(lv for _, lv in clean)
+    if len(clean) < MIN_ROWS or len(counts) < 2 or min(counts.values()) < MIN_PER_LEVEL:
+        raise NotEnoughData(dict(counts))
+    pipeline = Pipeline(
+        [
+            (
+                "tfidf",
+                TfidfVectorizer(
+                    analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, dtype=float
+                ),
+            ),
+            (
+                "clf",
+                LogisticRegression(
+                    C=4.0, max_iter=2000, class_weight="balanced", random_state=seed
+                ),
+            ),
+        ]
+    )
+    pipeline.fit([t for t, _ in clean], [lv for _, lv in clean])
+    return LearnedModel(pipeline=pipeline)
+
+
+def dumps(model: LearnedModel) -> bytes:
+    buffer = io.BytesIO()
+    pickle.dump(model.pipeline, buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    return buffer.getvalue()
+
+
+def loads(blob: bytes, *, version: int | None = None) -> LearnedModel:
+    return LearnedModel(pipeline=pickle.loads(blob), version=version)  # noqa: S301

@@ -1,0 +1,105 @@
+"""Text normalisation for triage: one canonical form that rules and the model both read.
+
+Contract (pure, no DB, no clock):
+
+- full-width / compatibility forms become their plain form (NFKC: `１２３１５` -> `12315`,
+  `ＷＥＩＢＯ` -> `weibo`), then everything is lower-cased;
+- traditional characters become simplified ones (`發到微博` -> `发到微博`), character by character
+  from OpenCC's table, so that every position still maps back to the customer's own words;
+- characters put between others to dodge keyword filters (`曝 光`, `曝*光`, `微-博`, `1 2 3 1 5`)
+  are dropped: the *compact* form keeps only letters, digits, CJK and clause punctuation;
+- clause punctuation (，。！？；…) is kept as a single `|` so that negation never reaches across a
+  clause, and runs of `!`/`?` are kept so that shouting can be seen.
+
+`normalize(text)` returns the compact form plus, for each of its characters, the index of the
+original character it came from, so evidence can be quoted exactly as the customer wrote it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+CLAUSE_MARK = "|"
+# Clause boundaries after NFKC (full-width ，！？；： become their ASCII forms).
+_CLAUSE_CHARS = frozenset(",.;:!?\n\r\t。、；：…~～")
+# Shouting is a signal of its own, so these survive as themselves (they also end a clause).
+_KEEP_AS_IS = frozenset("!?")
+
+
+@lru_cache(maxsize=1)
+def _t2s_table() -> dict[int, str]:
+    """Traditional -> simplified, one character to one character, from OpenCC's dictionary."""
+    import opencc
+
+    path = Path(opencc.__file__).parent / "dictionary" / "TSCharacters.txt"
+    table: dict[int, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        target = targets.split(" ")[0] if targets else ""
+        if len(source) == 1 and len(target) == 1 and source != target:
+            table[ord(source)] = target
+    return table
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isalnum()  # letters, digits and CJK ideographs in every script
+
+
+@dataclass(frozen=True)
+class NormalizedText:
+    original: str
+    compact: str  # what Chinese patterns match
+    positions: tuple[int, ...]  # compact index -> original index
+    # Lower-cased words separated by single spaces, clauses by ` | `: what English patterns match.
+    spaced: str
+
+    def evidence(self, start: int, end: int) -> str:
+        """The customer's own characters behind compact[start:end]."""
+        if start >= end:
+            return ""
+        first = self.positions[start]
+        last = self.positions[end - 1]
+        return self.original[first : last + 1].strip()
+
+
+def normalize(text: str) -> NormalizedText:
+    table = _t2s_table()
+    compact: list[str] = []
+    positions: list[int] = []
+    words: list[str] = []
+    last_was_clause = True
+    for index, raw in enumerate(text or ""):
+        # Most characters are already canonical; only decompose those that may change.
+        chars = unicodedata.normalize("NFKC", raw) if ord(raw) > 0x7F else raw
+        for ch in chars.lower().translate(table):
+            if _is_word_char(ch):
+                compact.append(ch)
+                positions.append(index)
+                words.append(ch)
+                last_was_clause = False
+            elif ch in _CLAUSE_CHARS:
+                words.append(f" {CLAUSE_MARK} ")
+                if ch in _KEEP_AS_IS:
+                    compact.append(ch)
+                    positions.append(index)
+                    last_was_clause = False
+                elif not last_was_clause:
+                    compact.append(CLAUSE_MARK)
+                    positions.append(index)
+                    last_was_clause = True
+            else:
+                # Spaces and decoration between characters: gone from the compact form, a word
+                # break in the spaced form (English needs word boundaries, Chinese does not).
+                words.append(" ")
+    spaced = " ".join("".join(words).split())
+    return NormalizedText(
+        original=text or "", compact="".join(compact), positions=tuple(positions), spaced=spaced
+    )
+
+
+def normalize_pattern(pattern: str) -> str:
+    """The same canonical form for a rule's pattern text (decoration kept out, case folded)."""
+    return normalize(pattern).compact.replace(CLAUSE_MARK, "")

@@ -1,0 +1,136 @@
+"""Reads for triage: the current rules (compiled once per version), the active model, runs."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+from django.db.models import QuerySet
+
+from triage import learned
+from triage.engine import (
+    CompiledRules,
+    PatternSpec,
+    RuleSetSpec,
+    SignalSpec,
+    TriageInput,
+    TriageResult,
+    compile_rules,
+    triage,
+)
+from triage.models import Pattern, RuleSet, Signal, TriageModel, TriageRun
+
+RULESET_PK = 1
+
+_lock = threading.Lock()
+_compiled: dict[str, object] = {"version": None, "rules": None}
+_model: dict[str, object] = {"pk": None, "model": None}
+
+
+def _lines(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in (text or "").splitlines() if line.strip())
+
+
+def ruleset_get() -> RuleSet:
+    """The rule-set row; an unsaved default when the data migration has not run (fresh tests)."""
+    return RuleSet.objects.filter(pk=RULESET_PK).first() or RuleSet(pk=RULESET_PK, version=0)
+
+
+def ruleset_spec(*, ruleset: RuleSet | None = None) -> RuleSetSpec:
+    ruleset = ruleset or ruleset_get()
+    patterns: dict[int, list[PatternSpec]] = {}
+    for row in Pattern.objects.filter(is_active=True).order_by("id"):
+        patterns.setdefault(row.signal_id, []).append(
+            PatternSpec(text=row.text, kind=row.kind, language=row.language)
+        )
+    signals = tuple(
+        SignalSpec(
+            code=s.code,
+            name=s.name,
+            min_level=s.min_level,
+            weight=s.weight,
+            source=s.source,
+            patterns=tuple(patterns.get(s.pk, ())),
+            negatable=s.negatable,
+            exclude_context=_lines(s.exclude_context),
+            context_window=s.context_window,
+            threshold=float(s.threshold) if s.threshold is not None else None,
+            only_with=tuple(c.strip() for c in s.only_with.split(",") if c.strip()),
+            category=s.category,
+        )
+        for s in Signal.objects.filter(is_active=True)
+    )
+    return RuleSetSpec(
+        version=ruleset.version,
+        signals=signals,
+        negation_cues=_lines(ruleset.negation_cues),
+        retraction_cues=_lines(ruleset.retraction_cues),
+        negation_window=ruleset.negation_window,
+        yellow_score=ruleset.yellow_score,
+        red_score=ruleset.red_score,
+        model_min_probability=ruleset.model_min_probability,
+    )
+
+
+def rules_compiled() -> CompiledRules:
+    """The compiled rules of the current version: one small query when nothing changed."""
+    version = RuleSet.objects.filter(pk=RULESET_PK).values_list("version", flat=True).first()
+    if version is not None and _compiled["version"] == version:
+        return _compiled["rules"]
+    with _lock:
+        ruleset = ruleset_get()
+        rules = compile_rules(ruleset_spec(ruleset=ruleset))
+        if version is not None:
+            _compiled.update(version=ruleset.version, rules=rules)
+        return rules
+
+
+def rules_cache_clear() -> None:
+    _compiled.update(version=None, rules=None)
+    _model.update(pk=None, model=None)
+
+
+def model_active() -> learned.LearnedModel | None:
+    """The newest active trained model, loaded once per process; None on a fresh install."""
+    pk = TriageModel.objects.filter(is_active=True).order_by("-created_at", "-id")
+    pk = pk.values_list("pk", flat=True).first()
+    if pk is None:
+        return None
+    if _model["pk"] == pk:
+        return _model["model"]
+    with _lock:
+        blob = TriageModel.objects.filter(pk=pk).values_list("blob", flat=True).first()
+        if blob is None:
+            return None
+        model = learned.loads(bytes(blob), version=pk)
+        _model.update(pk=pk, model=model)
+        return model
+
+
+def triage_text(
+    *,
+    text: str,
+    channel: str = "",
+    category: str = "",
+    repeat_count: int = 0,
+    amount: Decimal | None = None,
+    use_model: bool = True,
+) -> TriageResult:
+    """Triage one complaint with the current rules (and model); records nothing."""
+    rules = rules_compiled()
+    model = model_active() if use_model else None
+    return triage(
+        rules,
+        TriageInput(
+            text=text, channel=channel, category=category, repeat_count=repeat_count, amount=amount
+        ),
+        model=model,
+    )
+
+
+def triage_runs_for_case(*, case_id: int) -> QuerySet[TriageRun]:
+    return TriageRun.objects.filter(case_id=case_id).order_by("-created_at", "-id")
+
+
+def triage_latest_run(*, case_id: int) -> TriageRun | None:
+    return triage_runs_for_case(case_id=case_id).first()
