@@ -1,0 +1,121 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from cases.models import Case, State
+from tests.factories import CaseFactory, UserFactory
+
+
+def _list_queries(client, url="/admin/cases/case/"):
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+def test_case_list_query_count_does_not_grow_with_cases(client, handler, store, other_store):
+    client.force_login(handler)
+    CaseFactory.create_batch(3, store=store, assignee=handler)
+    few = _list_queries(client)
+    other = UserFactory(username="h2", roles=["handler"])
+    CaseFactory.create_batch(30, store=other_store, assignee=other)
+    CaseFactory.create_batch(10, store=store)
+
+    assert _list_queries(client) == few
+
+
+def test_case_list_shows_badge_state_and_masked_phone_never(client, handler, store):
+    CaseFactory(store=store, risk_level="red", customer_phone="13812345678", title="腹泻")
+    client.force_login(handler)
+    page = client.get("/admin/cases/case/").content.decode()
+
+    assert "#d32f2f" in page and "腹泻" in page
+    assert "13812345678" not in page
+
+
+def test_assigned_to_me_and_unassigned_filters(client, handler, supervisor):
+    mine = CaseFactory(assignee=handler, title="我的案件")
+    unassigned = CaseFactory(title="无人认领")
+    CaseFactory(assignee=supervisor, title="主管的案件")
+    client.force_login(handler)
+
+    me = client.get("/admin/cases/case/?assignment=me").context["cl"].result_list
+    none = client.get("/admin/cases/case/?assignment=none").context["cl"].result_list
+    assert [c.pk for c in me] == [mine.pk]
+    assert [c.pk for c in none] == [unassigned.pk]
+
+
+def test_search_by_last_four_digits_of_phone_number_and_text(client, handler):
+    target = CaseFactory(customer_phone="13812345678", order_ref="DD-77", title="鸡蛋破损")
+    CaseFactory(customer_phone="13900000000", title="配送超时")
+    client.force_login(handler)
+
+    for term in ("5678", target.number, "DD-77", "鸡蛋"):
+        found = client.get("/admin/cases/case/", {"q": term}).context["cl"].result_list
+        assert [c.pk for c in found] == [target.pk], term
+
+
+def test_change_page_offers_allowed_transitions_and_the_timeline(client, handler, supervisor):
+    case = CaseFactory(state=State.RESPONDED)
+    client.force_login(handler)
+    client.post(f"/admin/cases/case/{case.pk}/note/", {"kind": "note", "text": "门店已排查"})
+    page = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+
+    assert f"/admin/cases/case/{case.pk}/transition/resolve/" in page
+    assert f"/admin/cases/case/{case.pk}/transition/reject/" not in page
+    assert "门店已排查" in page
+    client.force_login(supervisor)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    assert f"/admin/cases/case/{case.pk}/transition/reject/" in page
+
+
+def test_transition_form_asks_for_required_fields(client, handler):
+    case = CaseFactory(state=State.RESOLVED)
+    client.force_login(handler)
+    page = client.post(f"/admin/cases/case/{case.pk}/transition/close/",
+                       {"close_reason": "customer_unreachable"})  # fmt: skip
+
+    assert page.status_code == 200
+    assert page.context["form"].errors["close_reason"]
+    assert Case.objects.get(pk=case.pk).state == State.RESOLVED
+
+
+def test_transition_from_the_wrong_state_shows_a_message(client, handler):
+    case = CaseFactory(state=State.NEW)
+    client.force_login(handler)
+    answer = client.post(f"/admin/cases/case/{case.pk}/transition/resolve/",
+                         {"resolution": "x"}, follow=True, HTTP_ACCEPT_LANGUAGE="en")  # fmt: skip
+
+    assert [str(m) for m in answer.context["messages"]] == [
+        "“Resolve” is not possible while the case is New."
+    ]
+    assert Case.objects.get(pk=case.pk).state == State.NEW
+
+
+def test_adding_a_case_in_the_admin_goes_through_intake(client, handler, store):
+    client.force_login(handler)
+    answer = client.post("/admin/cases/case/add/", {
+        "title": "顾客来电投诉", "description": "牛奶过期", "channel": "hotline",
+        "category": "spoiled_expired", "store": store.pk, "received_at_0": "",
+        "received_at_1": "", "order_ref": "", "amount": "", "customer_name": "李先生",
+        "customer_phone": "13812345678", "customer_contact": "",
+    })  # fmt: skip
+
+    case = Case.objects.get()
+    assert answer.status_code == 302
+    assert case.number.startswith("KS-") and case.reporter == handler
+    assert case.events.get().kind == "created"
+
+
+def test_admin_reveal_shows_and_records(client, handler):
+    case = CaseFactory(customer_phone="13812345678")
+    client.force_login(handler)
+    page = client.post(f"/admin/cases/case/{case.pk}/reveal/").content.decode()
+
+    assert "13812345678" in page
+    assert case.events.filter(kind="pii_revealed").count() == 1
+
+
+def test_cases_cannot_be_deleted_in_the_admin(client, supervisor):
+    case = CaseFactory()
+    client.force_login(supervisor)
+    client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"})
+    assert Case.objects.filter(pk=case.pk).exists()
