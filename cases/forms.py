@@ -132,7 +132,7 @@ class CaseAddInfoForm(forms.Form):
     """A note and/or attachments added to a case; at least one of the two."""
 
     text = forms.CharField(
-        label=_("Add information"),
+        label=_("Note"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("New facts, what the customer said, what the store did."),

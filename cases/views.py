@@ -74,7 +74,8 @@ def case_report_view(request):
     if not request.user.has_perm("cases.add_case"):
         return _forbidden(request)
     now = timezone.now()
-    form = CaseReportForm(request.POST or None, request.FILES or None, user=request.user, now=now)
+    bound = (request.POST, request.FILES) if request.method == "POST" else ()
+    form = CaseReportForm(*bound, user=request.user, now=now)
     if request.method == "POST" and form.is_valid():
         try:
             # One transaction: a failing attachment must not leave a case behind.

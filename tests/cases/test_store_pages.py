@@ -139,7 +139,9 @@ def test_roles_that_may_not_report_cannot_post_a_report(client, users, store, ro
 # --- store isolation ----------------------------------------------------------------------------
 
 
-def test_case_list_shows_only_the_staff_members_own_store(client, store_staff, own_case, other_case):
+def test_case_list_shows_only_the_staff_members_own_store(
+    client, store_staff, own_case, other_case
+):
     response = logged_in(client, store_staff).get(LIST_URL)
 
     assert own_case.number in response.content.decode()
@@ -266,6 +268,19 @@ def test_a_missing_required_field_is_a_form_error_and_nothing_is_saved(
     assert Case.objects.count() == 0
 
 
+def test_an_empty_post_shows_every_required_field_as_an_error(client, store_staff):
+    response = logged_in(client, store_staff).post(REPORT_URL, {})
+
+    assert set(response.context["form"].errors) == {
+        "store",
+        "channel",
+        "category",
+        "title",
+        "description",
+    }
+    assert Case.objects.count() == 0
+
+
 def test_a_bad_phone_number_is_a_form_error_and_nothing_is_saved(client, store_staff, store):
     response = logged_in(client, store_staff).post(
         REPORT_URL, report_data(store, customer_phone="12345")
@@ -284,9 +299,7 @@ def test_another_stores_code_cannot_be_chosen(client, store_staff, store, other_
     assert Case.objects.count() == 0
 
 
-def test_a_wrong_type_attachment_is_a_form_error_and_no_case_is_created(
-    client, store_staff, store
-):
+def test_a_wrong_type_attachment_is_a_form_error_and_no_case_is_created(client, store_staff, store):
     fake = SimpleUploadedFile("photo.png", b"MZ\x90\x00 not really a picture")
 
     response = logged_in(client, store_staff).post(
@@ -346,6 +359,12 @@ def test_each_report_form_carries_a_fresh_idempotency_token(client, store_staff)
 
     assert first
     assert first != second
+
+
+def test_report_page_is_never_cached_so_back_does_not_reuse_a_spent_token(client, store_staff):
+    response = logged_in(client, store_staff).get(REPORT_URL)
+
+    assert "no-store" in response["Cache-Control"]
 
 
 def test_report_page_wires_the_live_risk_preview(client, store_staff):
@@ -442,7 +461,10 @@ def test_adding_a_note_and_an_attachment_appears_in_the_timeline(client, store_s
 
     response = client.post(
         add_info_url(own_case),
-        {"text": "顾客已到店，留存了样品。", "attachments": [SimpleUploadedFile("sample.jpg", b"\xff\xd8\xff" + b"0" * 40)]},
+        {
+            "text": "顾客已到店，留存了样品。",
+            "attachments": [SimpleUploadedFile("sample.jpg", b"\xff\xd8\xff" + b"0" * 40)],
+        },
     )
     page = client.get(detail_url(own_case)).content.decode()
 

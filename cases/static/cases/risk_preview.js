@@ -7,6 +7,10 @@
   if (!form || !box || !window.fetch) { return; }
   var badge = box.querySelector("[data-level]");
   var list = box.querySelector("[data-reasons]");
+  // Show the estimate right under the text it is about, where the reporter is looking.
+  if (form.elements.description && form.elements.description.parentNode) {
+    form.elements.description.parentNode.insertAdjacentElement("afterend", box);
+  }
   var timer = null;
   var seq = 0;
 
@@ -31,6 +35,11 @@
   function preview() {
     var text = (field("title") + "\n" + field("description")).trim();
     if (text.length < 4) { hide(); return; }
+    // Only chosen values: an empty channel or category would be rejected as an invalid choice.
+    var payload = { text: text };
+    ["channel", "category"].forEach(function (name) {
+      if (field(name)) { payload[name] = field(name); }
+    });
     var mine = ++seq;
     fetch(box.getAttribute("data-url"), {
       method: "POST",
@@ -40,7 +49,7 @@
         "Accept": "application/json",
         "X-CSRFToken": field("csrfmiddlewaretoken")
       },
-      body: JSON.stringify({ text: text, channel: field("channel"), category: field("category") })
+      body: JSON.stringify(payload)
     }).then(function (response) {
       if (!response.ok) { throw new Error(String(response.status)); }
       return response.json();
