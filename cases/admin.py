@@ -157,7 +157,6 @@ class CaseAdmin(admin.ModelAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = CaseChangeForm if obj is not None else CaseAddForm
-        kwargs["fields"] = None
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fieldsets(self, request, obj=None):
@@ -203,10 +202,13 @@ class CaseAdmin(admin.ModelAdmin):
             return HttpResponseRedirect(request.get_full_path())
 
     def save_related(self, request, form, formsets, change):
-        pass  # no inlines; nothing else to save
+        pass  # inlines on the case page are read-only views; nothing else is saved here
+
+    def construct_change_message(self, request, form, formsets, add=False):
+        return []  # the case's own audit trail (CaseEvent) records changes, not LogEntry
 
     def log_addition(self, request, obj, message):
-        pass  # the case's own audit trail (CaseEvent) records this
+        pass
 
     log_change = log_addition
 

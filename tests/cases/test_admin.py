@@ -2,6 +2,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from cases.models import Case, State
+from tests.cases.conftest import admin_post_data
 from tests.factories import CaseFactory, UserFactory
 
 
@@ -92,12 +93,12 @@ def test_transition_from_the_wrong_state_shows_a_message(client, handler):
 
 def test_adding_a_case_in_the_admin_goes_through_intake(client, handler, store):
     client.force_login(handler)
-    answer = client.post("/admin/cases/case/add/", {
+    answer = client.post("/admin/cases/case/add/", admin_post_data(client, "/admin/cases/case/add/", {
         "title": "顾客来电投诉", "description": "牛奶过期", "channel": "hotline",
         "category": "spoiled_expired", "store": store.pk, "received_at_0": "",
         "received_at_1": "", "order_ref": "", "amount": "", "customer_name": "李先生",
         "customer_phone": "13812345678", "customer_contact": "",
-    })  # fmt: skip
+    }))  # fmt: skip
 
     case = Case.objects.get()
     assert answer.status_code == 302

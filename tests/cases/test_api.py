@@ -52,7 +52,13 @@ def test_intake_creates_a_case(api, store_staff):
 
 
 def test_intake_with_bad_fields_answers_400_per_field_and_saves_nothing(api, store_staff):
-    bad = {**INTAKE, "channel": "pigeon", "store": "NOPE", "customer_phone": "12345", "amount": "-1"}
+    bad = {
+        **INTAKE,
+        "channel": "pigeon",
+        "store": "NOPE",
+        "customer_phone": "12345",
+        "amount": "-1",
+    }
     del bad["title"]
     answer = api.as_user(store_staff).post("/api/v1/cases/", bad, format="json")
 
@@ -202,7 +208,9 @@ def test_assign_and_risk_endpoints(api, supervisor, handler):
     client = api.as_user(supervisor)
     assigned = client.post(f"/api/v1/cases/{case.number}/assign/", {"assignee": "handler"})
     unknown = client.post(f"/api/v1/cases/{case.number}/assign/", {"assignee": "ghost"})
-    risk = client.post(f"/api/v1/cases/{case.number}/risk/", {"risk_level": "red", "reason": "媒体"})
+    risk = client.post(
+        f"/api/v1/cases/{case.number}/risk/", {"risk_level": "red", "reason": "媒体"}
+    )
     no_reason = client.post(f"/api/v1/cases/{case.number}/risk/", {"risk_level": "red"})
 
     assert (assigned.json()["assignee"], unknown.status_code) == ("handler", 400)

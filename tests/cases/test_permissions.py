@@ -3,6 +3,7 @@
 import pytest
 
 from cases.models import State
+from tests.cases.conftest import admin_post_data
 from tests.factories import CaseFactory
 
 ROLES = ["store_staff", "handler", "supervisor", "legal_pr", "manager"]
@@ -39,7 +40,9 @@ def _request(client, operation, case, merge_target):
             "store": case.store.code,
         }, format="json")  # fmt: skip
     if operation == "merge":
-        return client.post(base + "transitions/merge/", {"into": merge_target.number}, format="json")
+        return client.post(
+            base + "transitions/merge/", {"into": merge_target.number}, format="json"
+        )
     if operation in TRANSITION_INPUT:
         return client.post(base + f"transitions/{operation}/", TRANSITION_INPUT[operation],
                            format="json")  # fmt: skip
@@ -73,6 +76,13 @@ def test_admin_case_list_is_for_desk_roles_only(client, users, role, status):
     assert client.get("/admin/cases/case/").status_code == status
 
 
+@pytest.mark.parametrize("role", ["handler", "supervisor", "legal_pr", "manager"])
+def test_every_desk_role_can_open_a_case_page(client, users, store, role):
+    case = CaseFactory(store=store)
+    client.force_login(users[role])
+    assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
+
+
 @pytest.mark.parametrize(
     ("role", "allowed"),
     [("handler", True), ("supervisor", True), ("legal_pr", False), ("manager", False)],
@@ -90,10 +100,11 @@ def test_admin_transition_follows_the_role(client, users, store, role, allowed):
 def test_admin_change_page_edits_only_with_change_permission(client, users, store, role, can_edit):
     case = CaseFactory(store=store, title="旧标题")
     client.force_login(users[role])
-    client.post(f"/admin/cases/case/{case.pk}/change/", {
+    url = f"/admin/cases/case/{case.pk}/change/"
+    client.post(url, admin_post_data(client, url, {
         "title": "新标题", "description": case.description, "channel": case.channel,
         "category": case.category, "order_ref": "", "amount": "",
-    })  # fmt: skip
+    }))  # fmt: skip
 
     case.refresh_from_db(fields=["title"])
     assert (case.title == "新标题") is can_edit

@@ -119,13 +119,17 @@ def test_handler_may_not_reopen(handler):
 
 def test_close_as_unreachable_needs_two_logged_unreachable_attempts(handler):
     case = CaseFactory(state=State.RESOLVED)
-    case_add_note(case=case, actor=handler, kind="contact_attempt", text="未接", outcome="unreachable")
+    case_add_note(
+        case=case, actor=handler, kind="contact_attempt", text="未接", outcome="unreachable"
+    )
     with pytest.raises(InvalidInput) as refused:
         case_transition(case=case, transition="close", actor=handler,
                         data={"close_reason": "customer_unreachable"})  # fmt: skip
     assert "close_reason" in refused.value.fields
 
-    case_add_note(case=case, actor=handler, kind="contact_attempt", text="关机", outcome="unreachable")
+    case_add_note(
+        case=case, actor=handler, kind="contact_attempt", text="关机", outcome="unreachable"
+    )
     case_transition(case=case, transition="close", actor=handler,
                     data={"close_reason": "customer_unreachable"})  # fmt: skip
     case = Case.objects.get(pk=case.pk)
@@ -146,7 +150,10 @@ def test_reopen_clears_resolution_timestamps(supervisor):
 
 @pytest.mark.parametrize(
     ("into", "error"),
-    [("KS-19990101-0001", "No case with this number."), ("self", "A case cannot be merged into itself.")],
+    [
+        ("KS-19990101-0001", "No case with this number."),
+        ("self", "A case cannot be merged into itself."),
+    ],
 )
 def test_merge_needs_another_existing_case(supervisor, into, error):
     case = CaseFactory()
@@ -256,7 +263,9 @@ def test_attachment_is_stored_and_recorded(store_staff, store, settings, tmp_pat
 def test_wrong_attachments_are_refused_and_nothing_is_stored(store_staff, store, name, content):
     case = CaseFactory(store=store)
     with pytest.raises(InvalidInput) as refused:
-        case_add_attachment(case=case, actor=store_staff, uploaded=SimpleUploadedFile(name, content))
+        case_add_attachment(
+            case=case, actor=store_staff, uploaded=SimpleUploadedFile(name, content)
+        )
 
     assert "file" in refused.value.fields
     assert not Attachment.objects.exists()

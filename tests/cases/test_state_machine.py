@@ -26,11 +26,7 @@ STATE_LABELS = {
     "new": "New", "responded": "Responded", "resolved": "Resolved", "closed": "Closed",
     "archived": "Archived", "merged": "Merged", "rejected": "Rejected",
 }  # fmt: skip
-TABLE = [
-    (state, name, ALLOWED[name].get(state))
-    for state in State.values
-    for name in ALLOWED
-]
+TABLE = [(state, name, ALLOWED[name].get(state)) for state in State.values for name in ALLOWED]
 
 
 def _input(name, target):
