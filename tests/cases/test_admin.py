@@ -120,3 +120,16 @@ def test_cases_cannot_be_deleted_in_the_admin(client, supervisor):
     client.force_login(supervisor)
     client.post(f"/admin/cases/case/{case.pk}/delete/", {"post": "yes"})
     assert Case.objects.filter(pk=case.pk).exists()
+
+
+def test_csv_export_masks_customer_data_and_defuses_formulas(client, handler):
+    CaseFactory(customer_phone="13812345678", customer_name="张三丰", title="=HYPERLINK(1)")
+    client.force_login(handler)
+    ids = list(Case.objects.values_list("pk", flat=True))
+    answer = client.post("/admin/cases/case/", {"action": "export_csv", "_selected_action": ids})
+    body = answer.content.decode("utf-8-sig")
+
+    assert answer["Content-Type"].startswith("text/csv")
+    assert "138****5678" in body and "张**" in body
+    assert "13812345678" not in body and "张三丰" not in body
+    assert "'=HYPERLINK(1)" in body
