@@ -7,9 +7,7 @@ MINUTE = 60.0
 SECOND = 1.0
 
 
-def rate_limit_wait(
-    *, sent_at: list[float], now: float, per_minute: int, per_second: int
-) -> float:
+def rate_limit_wait(*, sent_at: list[float], now: float, per_minute: int, per_second: int) -> float:
     """Seconds to wait before one more message may go out; 0 when it may go now.
 
     `sent_at` holds the unix times of earlier sends (any order, may include stale ones). Sliding

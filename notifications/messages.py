@@ -13,8 +13,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from notifications.alerts import Alert, AlertKind
 from notifications.redaction import scrub_phones
@@ -164,7 +163,9 @@ def message_for_alert(*, alert: Alert, now: datetime) -> Message:
         lines.append(Line(_("Title"), alert.title))
     if alert.risk_level:
         risk = RISK_LABELS.get(alert.risk_level, alert.risk_level)
-        lines.append(Line(_("Risk level"), f"{RISK_MARKS.get(alert.risk_level, '')} {risk}".strip()))
+        lines.append(
+            Line(_("Risk level"), f"{RISK_MARKS.get(alert.risk_level, '')} {risk}".strip())
+        )
     if alert.store_code or alert.store_name:
         store = " ".join(v for v in (alert.store_code, alert.store_name) if v)
         if alert.region:

@@ -65,10 +65,16 @@ class Channel(TimeStampedModel):
         help_text=_("Language of the messages; empty means the site's default."),
     )
     rate_limit_per_minute = models.PositiveIntegerField(
-        _("messages per minute"), default=0, help_text=_("0 means no limit.")
+        _("messages per minute"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the vendor's limit. 0: no limit."),
     )
     rate_limit_per_second = models.PositiveIntegerField(
-        _("messages per second"), default=0, help_text=_("0 means no limit.")
+        _("messages per second"),
+        null=True,
+        blank=True,
+        help_text=_("Empty: the vendor's limit. 0: no limit."),
     )
     is_active = models.BooleanField(_("active"), default=True)
     # Send times (unix seconds) inside the current rate-limit window; updated under a row lock.
@@ -86,8 +92,19 @@ class Channel(TimeStampedModel):
         return self.name
 
     @property
+    def rate_limits(self) -> tuple[int, int]:
+        """(per minute, per second) in force: the channel's own values, else the vendor's."""
+        default_minute, default_second = DEFAULT_RATE_LIMITS.get(self.kind, (0, 0))
+        per_minute = self.rate_limit_per_minute
+        per_second = self.rate_limit_per_second
+        return (
+            default_minute if per_minute is None else per_minute,
+            default_second if per_second is None else per_second,
+        )
+
+    @property
     def is_rate_limited(self) -> bool:
-        return bool(self.rate_limit_per_minute or self.rate_limit_per_second)
+        return any(self.rate_limits)
 
 
 class Route(TimeStampedModel):
@@ -196,7 +213,9 @@ class Notification(models.Model):
         indexes = [
             # the requeue sweeper and the rate-limit digest both look up by status and due time
             models.Index(fields=["status", "next_attempt_at"], name="notification_status_due"),
-            models.Index(fields=["channel", "status", "created_at"], name="notification_chan_status"),
+            models.Index(
+                fields=["channel", "status", "created_at"], name="notification_chan_status"
+            ),
         ]
         permissions = [("retry_notification", _("Can retry a failed notification"))]
 

@@ -134,6 +134,21 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE: dict = {}
+# SLA sweeper: finds clocks whose next threshold has come (escalation.tasks). Stale sweeps expire
+# rather than pile up while no worker is there to run them.
+SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=2.0)
+CELERY_BEAT_SCHEDULE["escalation-sla-sweep"] = {
+    "task": "escalation.tasks.sla_sweep",
+    "schedule": SLA_SWEEP_INTERVAL_SECONDS,
+    "options": {"expires": max(SLA_SWEEP_INTERVAL_SECONDS * 5, 10)},
+}
+# Risk triage: retrain the learned layer from the levels handlers settled on (default daily).
+TRIAGE_RETRAIN_INTERVAL_SECONDS = env.float("TRIAGE_RETRAIN_INTERVAL_SECONDS", default=86400.0)
+CELERY_BEAT_SCHEDULE["triage-retrain"] = {
+    "task": "triage.tasks.triage_retrain",
+    "schedule": TRIAGE_RETRAIN_INTERVAL_SECONDS,
+    "options": {"expires": 3600},
+}
 
 # REST API
 REST_FRAMEWORK = {
@@ -183,3 +198,17 @@ EMAIL_BACKEND = (
     if EMAIL_HOST
     else "django.core.mail.backends.console.EmailBackend"
 )
+
+# Alert delivery (notifications): retries with exponential backoff, then `failed`.
+NOTIFICATIONS_MAX_ATTEMPTS = env.int("NOTIFICATIONS_MAX_ATTEMPTS", default=8)
+NOTIFICATIONS_RETRY_BACKOFF = env.float("NOTIFICATIONS_RETRY_BACKOFF", default=5.0)
+NOTIFICATIONS_RETRY_BACKOFF_MAX = env.float("NOTIFICATIONS_RETRY_BACKOFF_MAX", default=600.0)
+NOTIFICATIONS_HTTP_TIMEOUT = env.float("NOTIFICATIONS_HTTP_TIMEOUT", default=10.0)
+NOTIFICATIONS_STUCK_AFTER = env.int("NOTIFICATIONS_STUCK_AFTER", default=300)
+CELERY_BEAT_SCHEDULE["notifications-requeue-due"] = {
+    "task": "notifications.requeue_due",
+    "schedule": 60.0,
+    "options": {"expires": 120},
+}
+# urllib3 logs request URLs at DEBUG, and webhook URLs carry the robots' tokens.
+LOGGING.setdefault("loggers", {})["urllib3"] = {"level": "WARNING"}

@@ -111,7 +111,10 @@ def http_post(
         ok=ok,
         answer=answer,
         status_code=response.status_code,
-        error="" if ok else _("HTTP %(code)s: %(answer)s") % {
+        error=""
+        if ok
+        else _("HTTP %(code)s: %(answer)s")
+        % {
             "code": response.status_code,
             "answer": answer[:300],
         },
@@ -126,13 +129,17 @@ def json_code_result(result: SendResult, *, code_keys: tuple[str, ...], msg_keys
     try:
         data = json.loads(result.answer)
     except ValueError:
-        return replace(result, ok=False, error=_("Unreadable answer: %(answer)s") % {
-            "answer": result.answer[:300]
-        })
+        return replace(
+            result,
+            ok=False,
+            error=_("Unreadable answer: %(answer)s") % {"answer": result.answer[:300]},
+        )
     if not isinstance(data, dict):
-        return replace(result, ok=False, error=_("Unexpected answer: %(answer)s") % {
-            "answer": result.answer[:300]
-        })
+        return replace(
+            result,
+            ok=False,
+            error=_("Unexpected answer: %(answer)s") % {"answer": result.answer[:300]},
+        )
     code = next((data[k] for k in code_keys if k in data), None)
     if code in (0, "0"):
         return result

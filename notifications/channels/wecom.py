@@ -1,0 +1,66 @@
+"""WeCom group robot: markdown (4,096 bytes) or text (2,048 bytes); the URL key is the credential."""
+
+import json
+from datetime import datetime
+
+from notifications.channels.base import (
+    Destination,
+    SendResult,
+    fit,
+    http_post,
+    json_code_result,
+    oneline,
+    register,
+    with_keyword,
+)
+from notifications.limits import byte_len, truncate_bytes
+from notifications.messages import Message
+
+KIND = "wecom"
+MARKDOWN_MAX_BYTES = 4096
+TEXT_MAX_BYTES = 2048
+# WeCom markdown knows three font colours only.
+RISK_COLOURS = {"red": "warning", "yellow": "comment", "blue": "info"}
+
+
+def _markdown(message: Message, keyword: str) -> str:
+    colour = RISK_COLOURS.get(message.risk_level, "comment")
+    rows = [f"**{with_keyword(oneline(message.title), keyword)}**"]
+    for line in message.lines:
+        value = f"[{oneline(line.value)}]({line.href})" if line.href else oneline(line.value)
+        if line.label:
+            rows.append(f'> {line.label}: <font color="{colour}">{value}</font>')
+        else:
+            rows.append(f"> {value}")
+    if message.link:
+        rows.append(f"[{message.link_label}]({message.link})")
+    return "\n".join(rows)
+
+
+def _text(message: Message, keyword: str) -> str:
+    return with_keyword(message.text, keyword)
+
+
+def payload(*, destination: Destination, message: Message) -> dict:
+    keyword = destination.keyword
+    if destination.use_markdown:
+        message = fit(
+            message, measure=lambda m: byte_len(_markdown(m, keyword)), limit=MARKDOWN_MAX_BYTES
+        )
+        content = truncate_bytes(_markdown(message, keyword), MARKDOWN_MAX_BYTES)
+        return {"msgtype": "markdown", "markdown": {"content": content}}
+    message = fit(message, measure=lambda m: byte_len(_text(m, keyword)), limit=TEXT_MAX_BYTES)
+    content = truncate_bytes(_text(message, keyword), TEXT_MAX_BYTES)
+    return {"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": []}}
+
+
+class WeComAdapter:
+    kind = KIND
+
+    def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
+        body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)
+        result = http_post(url=destination.url, body=body.encode(), destination=destination)
+        return json_code_result(result, code_keys=("errcode",), msg_keys=("errmsg",))
+
+
+register(WeComAdapter())
