@@ -72,7 +72,11 @@ def test_store_staff_cannot_report_for_another_store(other_store, store_staff):
 
 def test_creation_is_announced_after_commit(store, store_staff, django_capture_on_commit_callbacks):
     received = []
-    signals.case_created.connect(lambda sender, **kw: received.append(kw), weak=False)
+
+    def listener(sender, **kwargs):
+        received.append(kwargs)
+
+    signals.case_created.connect(listener)
     try:
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             case, _ = case_create(intake=_intake(store), actor=store_staff)
@@ -80,7 +84,7 @@ def test_creation_is_announced_after_commit(store, store_staff, django_capture_o
         for callback in callbacks:
             callback()
     finally:
-        signals.case_created.receivers.clear()
+        signals.case_created.disconnect(listener)
     assert received[0]["case_id"] == case.pk
 
 
