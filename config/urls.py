@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from escalation import views as escalation_views
+
 api_v1 = [
     path("", include("core.urls")),
     path("", include("cases.urls")),
+    path("", include("triage.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-v1:schema"), name="docs"),
 ]
@@ -15,6 +18,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", escalation_views.healthz, name="healthz"),
     path("", include("cases.store_urls")),
 ]
 

@@ -1,7 +1,19 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
 
 
 class TriageConfig(AppConfig):
     name = "triage"
     verbose_name = _("Risk triage")
+
+    def ready(self) -> None:
+        from triage.models import Pattern, RuleSet, Signal
+        from triage.services import ruleset_bump_version
+
+        # Every edit of the rules, from the admin or anywhere else, makes a new version.
+        for model in (RuleSet, Signal, Pattern):
+            post_save.connect(ruleset_bump_version, sender=model, dispatch_uid=f"triage-{model}")
+            post_delete.connect(
+                ruleset_bump_version, sender=model, dispatch_uid=f"triage-del-{model}"
+            )

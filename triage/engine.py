@@ -13,8 +13,9 @@ Contract (pure: plain values in, plain values out; no database, no clock, no set
   weights (the score, capped at 100) pass the rule set's yellow/red thresholds.
 - A learned model may only *raise* the level, and only when it is confident enough; it never
   lowers what a rule decided. Its reason names the character n-grams that drove it.
-- Every fired signal is returned as a reason: `{"signal", "label", "evidence", "rule", "level",
-  "weight"}` where evidence quotes the customer's own words.
+- Every fired signal is returned as a reason: `{"signal", "code", "evidence", "rule", "level",
+  "weight"}`: `signal` is the name handlers read (媒体曝光), `code` the stable identifier, and
+  `evidence` quotes the customer's own words.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ MAX_EVIDENCE = 5
 _NOT_NEGATIONS = (
     "没想到", "没多久", "没一会", "没过多久", "没几分钟", "没几天", "不一会", "没办法", "不得不",
     "不到", "没到", "没人", "没有人", "不管", "不然", "要不", "不行", "不好", "不少", "不止",
+    "别以为", "别说", "别怪", "不敢相信",
 )  # fmt: skip
 # Between a negation cue and the match, these mean the threat is conditional, i.e. still a threat.
 _BREAKERS = ("就", "才", "但", "可是", "否则", "再")
@@ -95,7 +97,9 @@ class RuleSetSpec:
     negation_window: int = 6
     yellow_score: float = 30
     red_score: float = 90
-    model_min_probability: float = 0.7
+    model_min_probability: float = 0.8
+    # Not used by the engine: how far back the caller looks for earlier complaints.
+    repeat_window_days: int = 30
 
 
 @dataclass(frozen=True)
@@ -135,7 +139,7 @@ class TriageResult:
         parts = []
         for reason in self.reasons:
             quoted = ", ".join(f"“{e}”" for e in reason["evidence"])
-            parts.append(f"{reason['label']}: {quoted}" if quoted else reason["label"])
+            parts.append(f"{reason['signal']}: {quoted}" if quoted else reason["signal"])
         return "; ".join(parts)
 
 
@@ -166,7 +170,7 @@ class CompiledRules:
 
 def keyword_regex(text: str, language: str) -> str:
     """A keyword as people type it (`发*微博`, `call the police`) as a regular expression."""
-    pieces = [p for p in _WILDCARD.split(text)]
+    pieces = _WILDCARD.split(text)
     if language == LANG_EN:
         words = [" ".join(normalize(p).spaced.replace(CLAUSE_MARK, " ").split()) for p in pieces]
         words = [w for w in words if w]
@@ -258,10 +262,8 @@ def _en_negated(text: str, start: int) -> bool:
     clause_start = text.rfind(CLAUSE_MARK, 0, start) + 1
     words = text[clause_start:start].split()[-5:]
     prefix = " ".join(words)
-    negation = None
-    for negation in _EN_NEGATION.finditer(prefix):
-        pass
-    return negation is not None and not _EN_BREAKERS.search(prefix[negation.end() :])
+    found = list(_EN_NEGATION.finditer(prefix))
+    return bool(found) and not _EN_BREAKERS.search(prefix[found[-1].end() :])
 
 
 def _excluded(signal: _CompiledSignal, text: str, start: int, end: int, english: bool) -> bool:
@@ -275,8 +277,7 @@ def _excluded(signal: _CompiledSignal, text: str, start: int, end: int, english:
 def _text_matches(
     rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText
 ) -> tuple[list[str], list[str]]:
-    evidence: list[str] = []
-    fired_patterns: list[str] = []
+    candidates: list[tuple[bool, int, int, str]] = []
     for pattern in signal.patterns:
         english = pattern.language == LANG_EN
         text = norm.spaced if english else norm.compact
@@ -290,13 +291,23 @@ def _text_matches(
                 continue
             if _excluded(signal, text, start, end, english):
                 continue
-            quote = match.group().strip() if english else norm.evidence(start, end)
-            if quote not in evidence:
-                evidence.append(quote)
-            if pattern.text not in fired_patterns:
-                fired_patterns.append(pattern.text)
-            if len(evidence) >= MAX_EVIDENCE:
-                return evidence, fired_patterns
+            candidates.append((english, start, end, pattern.text))
+    # Overlapping matches (曝光 inside 微博上曝光) are one piece of evidence: keep the longest.
+    candidates.sort(key=lambda c: (c[0], c[1], -(c[2] - c[1])))
+    evidence: list[str] = []
+    fired_patterns: list[str] = []
+    last_end = {False: -1, True: -1}
+    for english, start, end, pattern_text in candidates:
+        if start < last_end[english]:
+            continue
+        last_end[english] = end
+        quote = norm.spaced[start:end] if english else norm.evidence(start, end)
+        if quote not in evidence:
+            evidence.append(quote)
+        if pattern_text not in fired_patterns:
+            fired_patterns.append(pattern_text)
+        if len(evidence) >= MAX_EVIDENCE:
+            break
     return evidence, fired_patterns
 
 
@@ -304,7 +315,9 @@ def _fact_evidence(signal: _CompiledSignal, data: TriageInput) -> list[str]:
     spec = signal.spec
     if spec.source == SOURCE_CHANNEL:
         channel = (data.channel or "").strip().lower()
-        return [_("channel: %(channel)s") % {"channel": channel}] if channel in signal.channels else []
+        return (
+            [_("channel: %(channel)s") % {"channel": channel}] if channel in signal.channels else []
+        )
     if spec.source == SOURCE_REPEAT:
         threshold = spec.threshold if spec.threshold is not None else 1
         if data.repeat_count and data.repeat_count >= threshold:
@@ -343,8 +356,8 @@ def triage(
             rule = spec.source
         if evidence:
             fired[spec.code] = {
-                "signal": spec.code,
-                "label": spec.name,
+                "signal": spec.name,
+                "code": spec.code,
                 "evidence": evidence,
                 "rule": rule,
                 "level": spec.min_level,
@@ -365,7 +378,8 @@ def triage(
     rule_level = level
     reasons.sort(key=lambda r: (-LEVEL_ORDER[r["level"]], -r["weight"]))
     categorised = sorted(
-        (r for r in reasons if r["_category"]), key=lambda r: -r["weight"] - 100 * LEVEL_ORDER[r["level"]]
+        (r for r in reasons if r["_category"]),
+        key=lambda r: -r["weight"] - 100 * LEVEL_ORDER[r["level"]],
     )
     suggested = categorised[0]["_category"] if categorised else ""
     reasons = [{k: v for k, v in r.items() if not k.startswith("_")} for r in reasons]
@@ -383,8 +397,8 @@ def triage(
             level = model_level
             reasons.append(
                 {
-                    "signal": "model",
-                    "label": _("Learned model"),
+                    "signal": _("Learned model"),
+                    "code": "model",
                     "evidence": list(opinion.evidence),
                     "rule": _("model v%(version)s, p=%(p).2f")
                     % {"version": opinion.version, "p": model_probability},

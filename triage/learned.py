@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from triage.engine import LEVELS, ModelOpinion
 from triage.normalize import CLAUSE_MARK, NormalizedText, normalize
 
+# Characters 1-3: no word segmentation needed; typos and dodges still share n-grams.
+NGRAM = (1, 3)
 MIN_ROWS = 20
 MIN_PER_LEVEL = 3
 
@@ -50,12 +52,15 @@ class LearnedModel:
             sign = -1 if len(classes) == 2 and best == 0 else 1
             contributions = features.data * row[features.indices] * sign
             names = vectorizer.get_feature_names_out()
-            order = contributions.argsort()[::-1][:3]
-            evidence = tuple(
-                names[features.indices[i]].strip() for i in order if contributions[i] > 0
-            )
+            # Single characters explain nothing to a handler: quote n-grams of two or more.
+            ranked = [
+                names[features.indices[i]].strip()
+                for i in contributions.argsort()[::-1]
+                if contributions[i] > 0
+            ]
+            evidence = tuple([g for g in ranked if len(g) >= 2][:3])
         return ModelOpinion(
-            probabilities={c: float(p) for c, p in zip(classes, probabilities, strict=True)},
+            probabilities={str(c): float(p) for c, p in zip(classes, probabilities, strict=True)},
             evidence=evidence,
             version=self.version,
         )
@@ -66,6 +71,7 @@ class LearnedModel:
 
 def train(rows: list[tuple[str, str]], *, seed: int = 0) -> LearnedModel:
     """Fit on `(text, level)` rows. Raises NotEnoughData when a fit would be meaningless."""
+    import numpy as np
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.pipeline import Pipeline
@@ -79,7 +85,11 @@ def train(rows: list[tuple[str, str]], *, seed: int = 0) -> LearnedModel:
             (
                 "tfidf",
                 TfidfVectorizer(
-                    analyzer="char", ngram_range=(1, 3), min_df=2, sublinear_tf=True, dtype=float
+                    analyzer="char",
+                    ngram_range=NGRAM,
+                    min_df=2,
+                    sublinear_tf=True,
+                    dtype=np.float64,
                 ),
             ),
             (

@@ -57,7 +57,7 @@ class RuleSet(models.Model):
     )
     model_min_probability = models.FloatField(
         _("model confidence to raise"),
-        default=0.7,
+        default=0.8,
         validators=[MinValueValidator(0.34), MaxValueValidator(1)],
         help_text=_("The learned model raises a level only with at least this probability."),
     )

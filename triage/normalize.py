@@ -24,7 +24,7 @@ from pathlib import Path
 
 CLAUSE_MARK = "|"
 # Clause boundaries after NFKC (full-width ，！？；： become their ASCII forms).
-_CLAUSE_CHARS = frozenset(",.;:!?\n\r\t。、；：…~～")
+_CLAUSE_CHARS = frozenset(",.;:!?\n\r\t。、；：…")
 # Shouting is a signal of its own, so these survive as themselves (they also end a clause).
 _KEEP_AS_IS = frozenset("!?")
 
@@ -46,6 +46,15 @@ def _t2s_table() -> dict[int, str]:
 
 def _is_word_char(ch: str) -> bool:
     return ch.isalnum()  # letters, digits and CJK ideographs in every script
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+def _dot_between_ideographs(text: str, index: int) -> bool:
+    """`曝.光` is a dodge, `Sorry. I` or `。` end a sentence."""
+    return 0 < index < len(text) - 1 and _is_cjk(text[index - 1]) and _is_cjk(text[index + 1])
 
 
 @dataclass(frozen=True)
@@ -80,7 +89,7 @@ def normalize(text: str) -> NormalizedText:
                 positions.append(index)
                 words.append(ch)
                 last_was_clause = False
-            elif ch in _CLAUSE_CHARS:
+            elif ch in _CLAUSE_CHARS and not (ch == "." and _dot_between_ideographs(text, index)):
                 words.append(f" {CLAUSE_MARK} ")
                 if ch in _KEEP_AS_IS:
                     compact.append(ch)

@@ -69,19 +69,22 @@ def ruleset_spec(*, ruleset: RuleSet | None = None) -> RuleSetSpec:
         yellow_score=ruleset.yellow_score,
         red_score=ruleset.red_score,
         model_min_probability=ruleset.model_min_probability,
+        repeat_window_days=ruleset.repeat_window_days,
     )
 
 
 def rules_compiled() -> CompiledRules:
     """The compiled rules of the current version: one small query when nothing changed."""
-    version = RuleSet.objects.filter(pk=RULESET_PK).values_list("version", flat=True).first()
-    if version is not None and _compiled["version"] == version:
+    # The change time as well as the number: a rolled-back edit (tests, a failed admin save)
+    # may reuse a version number with other rules.
+    key = RuleSet.objects.filter(pk=RULESET_PK).values_list("version", "updated_at").first()
+    if key is not None and _compiled["version"] == key:
         return _compiled["rules"]
     with _lock:
         ruleset = ruleset_get()
         rules = compile_rules(ruleset_spec(ruleset=ruleset))
-        if version is not None:
-            _compiled.update(version=ruleset.version, rules=rules)
+        if key is not None:
+            _compiled.update(version=(ruleset.version, ruleset.updated_at), rules=rules)
         return rules
 
 
@@ -92,18 +95,18 @@ def rules_cache_clear() -> None:
 
 def model_active() -> learned.LearnedModel | None:
     """The newest active trained model, loaded once per process; None on a fresh install."""
-    pk = TriageModel.objects.filter(is_active=True).order_by("-created_at", "-id")
-    pk = pk.values_list("pk", flat=True).first()
-    if pk is None:
+    active = TriageModel.objects.filter(is_active=True).order_by("-created_at", "-id")
+    key = active.values_list("pk", "created_at").first()
+    if key is None:
         return None
-    if _model["pk"] == pk:
+    if _model["pk"] == key:
         return _model["model"]
     with _lock:
-        blob = TriageModel.objects.filter(pk=pk).values_list("blob", flat=True).first()
+        blob = TriageModel.objects.filter(pk=key[0]).values_list("blob", flat=True).first()
         if blob is None:
             return None
-        model = learned.loads(bytes(blob), version=pk)
-        _model.update(pk=pk, model=model)
+        model = learned.loads(bytes(blob), version=key[0])
+        _model.update(pk=key, model=model)
         return model
 
 
@@ -115,9 +118,10 @@ def triage_text(
     repeat_count: int = 0,
     amount: Decimal | None = None,
     use_model: bool = True,
+    rules: CompiledRules | None = None,
 ) -> TriageResult:
     """Triage one complaint with the current rules (and model); records nothing."""
-    rules = rules_compiled()
+    rules = rules or rules_compiled()
     model = model_active() if use_model else None
     return triage(
         rules,

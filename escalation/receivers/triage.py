@@ -1,1 +1,47 @@
-"""Triage receivers (risk-triage issue)."""
+"""Triage receivers: triage at intake and on new information; alert on a red suggestion.
+
+They run after the cases transaction committed, inside the request that caused it, so a failure
+here must never become the user's error: it is logged and handed to a retrying task instead.
+Each receiver re-reads the case and does not care whether the SLA receivers ran before it.
+"""
+
+import logging
+
+from django.dispatch import receiver
+
+from cases import signals
+from escalation import triage_flow
+from triage.models import Trigger
+
+logger = logging.getLogger(__name__)
+
+
+def _triage(case_id: int, trigger: str) -> None:
+    try:
+        triage_flow.case_triage(case_id=case_id, trigger=trigger)
+    except Exception:
+        logger.exception("triage failed for case %s; handing over to a task", case_id)
+        try:
+            triage_flow.case_triage_task.delay(case_id, trigger)
+        except Exception:
+            logger.exception("could not enqueue triage of case %s", case_id)
+
+
+@receiver(signals.case_created, dispatch_uid="escalation.triage.case_created")
+def on_case_created(sender, *, case_id, **kwargs) -> None:
+    _triage(case_id, Trigger.INTAKE)
+
+
+@receiver(signals.case_note_added, dispatch_uid="escalation.triage.case_note_added")
+def on_case_note_added(sender, *, case_id, **kwargs) -> None:
+    _triage(case_id, Trigger.NEW_INFORMATION)
+
+
+@receiver(signals.case_risk_suggested, dispatch_uid="escalation.triage.case_risk_suggested")
+def on_case_risk_suggested(sender, *, case_id, level, **kwargs) -> None:
+    if level != "red":
+        return
+    try:
+        triage_flow.case_red_suggestion_alert(case_id=case_id)
+    except Exception:
+        logger.exception("red suggestion alert failed for case %s", case_id)

@@ -1,0 +1,222 @@
+"""Triage of cases: read a case's facts, run triage on plain values, apply the outcome.
+
+Contract:
+- `case_triage(case_id=..., trigger=...)` re-reads the case, triages its text (title, description
+  and every note), channel, category, amount and repeat history (same phone or order within the
+  rule set's window), records a `TriageRun` and applies the result through `cases.services`:
+  * not overridden: the level is stored when it is the same or higher (triage never lowers a
+    level by itself; a person does that, with a reason);
+  * overridden by a person: a higher level is only stored as a suggestion (`case_set_risk` with
+    `actor=None` does that and announces `case_risk_suggested`);
+  * the category is suggested when the reporter chose `other`.
+  A case that is no longer open is triaged and recorded but left as it is.
+- `case_red_suggestion_alert(case_id=...)` alerts the red audience once when triage proposes red
+  on a case a person set lower.
+- `settled_training_rows()` gives triage the levels handlers settled on as plain `(text, level)`
+  rows for training (registered as a training source when this module is imported).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import datetime, timedelta
+
+from celery import shared_task
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases import services as case_services
+from cases.models import (
+    OPEN_STATES,
+    RISK_ORDER,
+    Case,
+    CaseEvent,
+    Category,
+    Channel,
+    EventKind,
+    RiskLevel,
+    State,
+)
+from notifications.alerts import Alert, AlertKind
+from triage import selectors as triage_selectors
+from triage import services as triage_services
+from triage import vocab
+from triage.models import TriageRun, Trigger
+
+logger = logging.getLogger(__name__)
+
+NOTE_KINDS = (EventKind.NOTE, EventKind.CONTACT_ATTEMPT)
+SETTLED_STATES = (State.CLOSED, State.ARCHIVED)
+
+OUTCOME_APPLIED = "applied"
+OUTCOME_SUGGESTED = "suggested"
+OUTCOME_KEPT = "kept"
+
+
+def _text_of(case: Case, notes: list[str]) -> str:
+    return "\n".join(part for part in (case.title, case.description, *notes) if part)
+
+
+def case_triage_text(*, case: Case) -> str:
+    notes = list(
+        CaseEvent.objects.filter(case=case, kind__in=NOTE_KINDS)
+        .order_by("created_at", "id")
+        .values_list("note", flat=True)
+    )
+    return _text_of(case, notes)
+
+
+def case_repeat_count(*, case: Case, window_days: int) -> int:
+    """Earlier complaints with the same phone or order reference within the window."""
+    same = Q()
+    if case.customer_phone:
+        same |= Q(customer_phone=case.customer_phone)
+    if case.order_ref:
+        same |= Q(order_ref=case.order_ref)
+    if not same:
+        return 0
+    since = case.received_at - timedelta(days=window_days)
+    return (
+        Case.objects.filter(same, received_at__gte=since, received_at__lte=case.received_at)
+        .exclude(pk=case.pk)
+        .exclude(state=State.MERGED)
+        .count()
+    )
+
+
+def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> TriageRun | None:
+    """Triage the case as it is now; None when it is gone."""
+    now = now or timezone.now()
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None:
+        return None
+    started = time.perf_counter()
+    rules = triage_selectors.rules_compiled()
+    result = triage_selectors.triage_text(
+        text=case_triage_text(case=case),
+        channel=case.channel,
+        category=case.category,
+        repeat_count=case_repeat_count(case=case, window_days=rules.spec.repeat_window_days),
+        amount=case.amount,
+        rules=rules,
+    )
+    duration_ms = (time.perf_counter() - started) * 1000
+
+    outcome = OUTCOME_KEPT
+    higher = RISK_ORDER[result.level] > RISK_ORDER[case.risk_level]
+    if case.state in OPEN_STATES:
+        if case.risk_overridden:
+            if higher:
+                outcome = OUTCOME_SUGGESTED
+        elif higher or result.level == case.risk_level:
+            outcome = OUTCOME_APPLIED
+        if outcome != OUTCOME_KEPT:
+            case_services.case_set_risk(
+                case=case,
+                level=result.level,
+                reason=result.reason_text or _("No risk signal found."),
+                actor=None,
+                score=result.score,
+                reasons=result.reasons,
+                now=now,
+            )
+        if (
+            case.category == Category.OTHER
+            and result.suggested_category
+            and result.suggested_category != case.suggested_category
+        ):
+            case_services.case_set_suggested_category(case=case, category=result.suggested_category)
+    return triage_services.triage_run_record(
+        case_id=case.pk,
+        trigger=trigger,
+        result=result,
+        outcome=outcome,
+        duration_ms=duration_ms,
+        now=now,
+    )
+
+
+def _case_url(case: Case) -> str:
+    try:
+        path = reverse("admin:cases_case_change", args=[case.pk])
+    except NoReverseMatch:
+        path = f"/admin/cases/case/{case.pk}/change/"
+    return settings.SITE_URL + path
+
+
+def case_red_suggestion_alert(*, case_id: int) -> bool:
+    """Tell the red audience that triage now reads a person-set case as red; once per case."""
+    case = Case.objects.select_related("store").filter(pk=case_id).first()
+    if case is None or not case.is_open:
+        return False
+    suggestion = case.risk_suggestion or {}
+    if suggestion.get("level") != RiskLevel.RED or case.risk_level == RiskLevel.RED:
+        return False
+    try:
+        from notifications.services import alert_dispatch
+    except ImportError:  # the alert-delivery app is not installed yet: the suggestion still shows
+        logger.warning("no alert_dispatch; red suggestion on case %s not alerted", case.pk)
+        return False
+    alert_dispatch(
+        alert=Alert(
+            kind=AlertKind.CASE_RED,
+            dedupe_key=f"risk-suggested:{case.pk}:red",
+            case_number=case.number,
+            title=case.title,
+            risk_level=RiskLevel.RED,
+            store_code=case.store.code,
+            store_name=case.store.name,
+            region=case.store.region,
+            url=_case_url(case),
+            extra={
+                "suggested": True,
+                "current_level": case.risk_level,
+                "masked_phone": case.masked_phone,
+                "channel": case.channel,
+                "category": case.category,
+                "risk_reason": suggestion.get("reason", ""),
+                "risk_reasons": suggestion.get("reasons", []),
+            },
+        )
+    )
+    return True
+
+
+@shared_task(
+    name="escalation.triage_flow.case_triage_task",
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    max_retries=5,
+    ignore_result=True,
+)
+def case_triage_task(case_id: int, trigger: str) -> None:
+    """Retry path when triage failed inside a receiver; the receiver never fails the request."""
+    case_triage(case_id=case_id, trigger=trigger)
+
+
+def settled_training_rows() -> list[tuple[str, str]]:
+    """`(text, level)` for every case whose level a person set or accepted by closing it."""
+    notes = Prefetch(
+        "events",
+        queryset=CaseEvent.objects.filter(kind__in=NOTE_KINDS).order_by("created_at", "id"),
+        to_attr="triage_notes",
+    )
+    cases = (
+        Case.objects.filter(Q(risk_overridden=True) | Q(state__in=SETTLED_STATES))
+        .only("pk", "title", "description", "risk_level")
+        .prefetch_related(notes)
+        .order_by("pk")
+    )
+    return [
+        (_text_of(case, [e.note for e in case.triage_notes]), case.risk_level)
+        for case in cases.iterator(chunk_size=500)
+    ]
+
+
+triage_services.register_training_source(settled_training_rows)
+vocab.configure(channels=Channel.values, categories=Category.values)
+__all__ = ["Trigger", "case_red_suggestion_alert", "case_triage", "settled_training_rows"]

@@ -1,0 +1,210 @@
+"""Triage of real cases: at intake and on new information, stored through the cases services,
+never undoing a person's override, re-timing clocks when a case becomes red."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from cases import services as case_services
+from escalation.models import RedAlert, SlaClock
+from escalation.triage_flow import case_triage, settled_training_rows
+from tests.escalation.conftest import outbox
+from triage.models import RuleSet, Signal, TriageModel, TriageRun
+
+pytestmark = pytest.mark.django_db
+
+TITLE = "顾客反馈"  # says nothing by itself, so the description decides
+RED_TEXT = "孩子吃了你们的酸奶拉肚子，去了医院，我要发到微博上曝光"
+
+
+@pytest.fixture
+def note(handler, django_capture_on_commit_callbacks):
+    def add(case, text):
+        with django_capture_on_commit_callbacks(execute=True):
+            case_services.case_add_note(case=case, actor=handler, kind="note", text=text)
+        case.refresh_from_db()
+        return case
+
+    return add
+
+
+def first_response_clock(case) -> SlaClock:
+    return SlaClock.objects.filter(case=case, kind="first_response").latest("started_at", "id")
+
+
+def test_a_new_case_is_triaged_at_intake_with_level_score_reasons_and_a_recorded_run(open_case):
+    case = open_case(title="投诉", description=RED_TEXT, category="food_safety")
+
+    case.refresh_from_db()
+    run = TriageRun.objects.get(case_id=case.pk)
+    assert (case.risk_level, case.risk_overridden) == ("red", False)
+    assert case.risk_score == run.score > 0
+    evidence = {r["signal"]: r["evidence"] for r in case.risk_reasons}
+    assert (evidence["健康损害"], evidence["媒体曝光"]) == (
+        ["拉肚子", "去了医院"],
+        ["发到微博", "曝光"],
+    )
+    assert "健康损害" in case.risk_reason
+    assert (run.trigger, run.outcome, run.level) == ("intake", "applied", "red")
+    assert run.ruleset_version == RuleSet.objects.get().version
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_case_api_already_answers_with_the_triaged_level(api, store_staff):
+    # A real commit, as in production: the receivers run before the API answers.
+    response = api.as_user(store_staff).post(
+        "/api/v1/cases/",
+        {
+            "title": "酸奶",
+            "description": RED_TEXT,
+            "channel": "store",
+            "category": "food_safety",
+            "store": "SH001",
+        },
+        format="json",
+    )
+
+    body = response.json()
+    assert response.status_code == 201
+    assert body["risk_level"] == "red"
+    assert any(r["signal"] == "健康损害" and r["evidence"] for r in body["risk_reasons"])
+
+
+def test_a_case_that_is_red_at_intake_alerts_once_and_its_clocks_are_timed_red(
+    open_case, webhook_route, red_policy_tightened
+):
+    now = timezone.now()
+    case = open_case(title=TITLE, description=RED_TEXT, now=now, received_at=now)
+
+    clock = first_response_clock(case)
+    assert (clock.timed_for_risk, clock.due_at) == ("red", now + timedelta(minutes=20))
+    assert RedAlert.objects.filter(case=case).count() == 1
+    assert len(outbox(alert_key=f"case_red:{case.pk}")) == 1
+
+
+def test_new_information_re_triages_and_re_times_the_clocks_under_the_stricter_policy(
+    open_case, note, red_policy_tightened, webhook_route
+):
+    now = timezone.now()
+    case = open_case(
+        title=TITLE, description="外卖送晚了半小时", category="delivery", received_at=now
+    )
+    assert (case.risk_level, first_response_clock(case).due_at) == (
+        "blue",
+        now + timedelta(hours=1),
+    )
+
+    note(case, "顾客来电说已经打了12315，要求今天给答复")
+
+    clock = first_response_clock(case)
+    assert case.risk_level == "red"
+    assert (clock.timed_for_risk, clock.due_at) == ("red", now + timedelta(minutes=20))
+    assert TriageRun.objects.filter(case_id=case.pk, trigger="new_information").exists()
+    assert len(outbox(alert_key=f"case_red:{case.pk}")) == 1
+
+
+def test_triage_never_lowers_a_level_by_itself(open_case):
+    case = open_case(title=TITLE, description="我要发到微博上曝光你们")
+    signal = Signal.objects.get(code="media_exposure")
+    signal.is_active = False
+    signal.save()  # as the admin does: a new rule-set version
+
+    run = case_triage(case_id=case.pk, trigger="manual")
+
+    case.refresh_from_db()
+    assert (run.level, run.outcome, case.risk_level) == ("blue", "kept", "red")
+
+
+def test_an_override_is_never_undone_and_a_higher_level_is_only_suggested_and_alerted(
+    open_case, set_risk, note, webhook_route
+):
+    case = open_case(title=TITLE, description="面包发霉了")
+    set_risk(case, "blue")
+
+    note(case, "顾客说已经请了律师准备起诉")
+    note(case, "顾客又打电话说要找记者曝光")
+
+    case.refresh_from_db()
+    assert (case.risk_level, case.risk_overridden) == ("blue", True)
+    assert case.risk_suggestion["level"] == "red"
+    assert any(r["signal"] == "法律行动" for r in case.risk_suggestion["reasons"])
+    assert list(
+        TriageRun.objects.filter(case_id=case.pk, trigger="new_information")
+        .order_by("id")
+        .values_list("outcome", flat=True)
+    ) == ["suggested", "suggested"]
+    assert len(outbox(alert_key=f"risk-suggested:{case.pk}:red")) == 1
+    assert not outbox(alert_key=f"case_red:{case.pk}")
+
+
+def test_an_override_to_a_level_triage_agrees_with_gets_no_suggestion(open_case, set_risk, note):
+    case = open_case(title=TITLE, description="外卖送晚了")
+    set_risk(case, "yellow")
+
+    note(case, "面包也有点发霉")
+
+    case.refresh_from_db()
+    assert (case.risk_level, case.risk_suggestion) == ("yellow", {})
+
+
+def test_the_category_is_suggested_when_the_reporter_chose_other(open_case):
+    other = open_case(title=TITLE, category="other", description="米饭里吃出了一根头发")
+    chosen = open_case(title=TITLE, category="product_quality", description="米饭里吃出了一根头发")
+
+    other.refresh_from_db()
+    chosen.refresh_from_db()
+    assert (other.suggested_category, chosen.suggested_category) == ("foreign_object", "")
+
+
+def test_a_repeat_complaint_from_the_same_phone_within_30_days_is_a_signal(open_case):
+    now = timezone.now()
+    open_case(title=TITLE, description="外卖送晚了", received_at=now - timedelta(days=45), now=now)
+    first = open_case(
+        title=TITLE, description="外卖送晚了", received_at=now - timedelta(days=10), now=now
+    )
+    second = open_case(title=TITLE, description="外卖送晚了", now=now)
+    stranger = open_case(
+        title=TITLE, description="外卖送晚了", customer_phone="13900000000", now=now
+    )
+
+    for case in (first, second, stranger):
+        case.refresh_from_db()
+    assert [c.risk_level for c in (first, second, stranger)] == ["blue", "yellow", "blue"]
+    repeat = next(r for r in second.risk_reasons if r["code"] == "repeat_history")
+    assert "1" in repeat["evidence"][0]
+
+
+def test_the_same_order_counts_as_a_repeat_even_with_another_phone(open_case):
+    open_case(title=TITLE, description="少送了一瓶水", order_ref="DD-1", customer_phone="")
+    again = open_case(
+        title=TITLE, description="少送了一瓶水", order_ref="DD-1", customer_phone="13900000000"
+    )
+
+    again.refresh_from_db()
+    assert again.risk_level == "yellow"
+
+
+def test_a_triage_for_a_deleted_case_returns_quietly():
+    assert case_triage(case_id=987654, trigger="manual") is None
+
+
+def test_levels_handlers_settled_on_become_training_rows(open_case, set_risk, transition):
+    overridden = open_case(title=TITLE, description="顾客说有点想去记者那里反映")
+    set_risk(overridden, "red")
+    open_case(title=TITLE, description="外卖送晚了")  # not settled: nobody decided yet
+
+    rows = settled_training_rows()
+
+    assert rows == [("顾客反馈\n顾客说有点想去记者那里反映", "red")]
+
+
+def test_triage_train_learns_from_settled_cases_and_the_seed(open_case, set_risk):
+    case = open_case(title=TITLE, description="这家店的事情已经在业主群里传开了")
+    set_risk(case, "red")
+
+    call_command("triage_train")
+
+    model = TriageModel.objects.get(is_active=True)
+    assert (model.case_rows, model.seed_rows > 100) == (1, True)

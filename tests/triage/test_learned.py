@@ -1,0 +1,96 @@
+"""The learned layer: trained from the seed CSV plus registered sources, stored, activated,
+used to raise a level; a fresh install has no model and triage runs on rules alone."""
+
+import csv
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from triage import learned
+from triage.models import TriageModel
+from triage.selectors import model_active, triage_text
+from triage.services import seed_csv_path, triage_model_train
+from triage.tasks import triage_retrain
+
+pytestmark = pytest.mark.django_db
+
+# Seed rows that teach the model a word no rule knows: "翻车" (a public fiasco) means red.
+TEACHING = (
+    [(f"这次真的翻车了，第{i}家门店的事情", "red") for i in range(12)]
+    + [(f"第{i}次买到的面包有点发霉", "yellow") for i in range(12)]
+    + [(f"第{i}单外卖送晚了一点", "blue") for i in range(12)]
+)
+
+
+@pytest.fixture
+def teaching_csv(tmp_path):
+    path = tmp_path / "seed.csv"
+    with open(path, "w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "level"])
+        writer.writerows(TEACHING)
+    return path
+
+
+def test_a_fresh_install_has_no_model_and_triages_on_rules_alone():
+    result = triage_text(text="我要曝光你们")
+
+    assert model_active() is None
+    assert (result.level, result.model_version) == ("red", None)
+
+
+def test_training_stores_an_active_model_that_can_raise_a_level(teaching_csv):
+    row = triage_model_train(seed_path=teaching_csv)
+
+    result = triage_text(text="这次真的翻车了，第99家门店的事情")
+    assert (row.is_active, row.seed_rows, row.label_counts["red"]) == (True, 36, 12)
+    assert (result.rule_level, result.level, result.model_version) == ("blue", "red", row.pk)
+    assert result.reasons[-1]["code"] == "model"
+
+
+def test_a_new_model_replaces_the_previous_one(teaching_csv):
+    first = triage_model_train(seed_path=teaching_csv)
+    second = triage_model_train(seed_path=teaching_csv)
+
+    assert list(TriageModel.objects.filter(is_active=True)) == [second]
+    assert model_active().version == second.pk != first.pk
+
+
+def test_too_little_data_trains_nothing(tmp_path):
+    path = tmp_path / "tiny.csv"
+    path.write_text("text,level\n曝光,red\n送晚了,blue\n", encoding="utf-8")
+
+    with pytest.raises(learned.NotEnoughData):
+        triage_model_train(seed_path=path)
+    assert not TriageModel.objects.exists()
+
+
+def test_the_periodic_retrain_skips_quietly_when_there_is_nothing_to_learn(settings, tmp_path):
+    settings.TRIAGE_SEED_CSV = tmp_path / "missing.csv"
+
+    assert triage_retrain() is None
+    assert not TriageModel.objects.exists()
+
+
+def test_triage_train_command_trains_from_the_shipped_seed():
+    call_command("triage_train")
+
+    row = TriageModel.objects.get()
+    assert row.seed_rows >= 150
+    assert set(row.label_counts) == {"red", "yellow", "blue"}
+
+
+def test_triage_train_command_reports_a_bad_file(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("words,label\n曝光,red\n", encoding="utf-8")
+
+    with pytest.raises(CommandError, match="missing column"):
+        call_command("triage_train", "--seed", str(path))
+
+
+def test_the_shipped_seed_never_contains_a_text_of_the_evaluation_set(settings):
+    def texts(path):
+        with open(path, encoding="utf-8") as handle:
+            return {row["text"] for row in csv.DictReader(handle)}
+
+    assert not texts(seed_csv_path()) & texts(settings.BASE_DIR / "data" / "triage_eval.csv")

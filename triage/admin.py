@@ -1,0 +1,197 @@
+"""Triage rules in the admin, for people who do not program: signals with their patterns,
+thresholds and negation words. Every saved change makes a new rule-set version (see models)."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.utils.translation import gettext_lazy as _
+
+from triage import vocab
+from triage.engine import PatternSpec, compile_pattern
+from triage.models import (
+    Pattern,
+    RuleSet,
+    RuleSetSnapshot,
+    Signal,
+    Source,
+    TriageModel,
+    TriageRun,
+)
+from triage.selectors import RULESET_PK
+
+
+@admin.register(RuleSet)
+class RuleSetAdmin(admin.ModelAdmin):
+    list_display = ["name", "version", "yellow_score", "red_score", "updated_at"]
+    readonly_fields = ["version", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not RuleSet.objects.exists()
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+    def save_model(self, request, obj, form, change):
+        obj.pk = RULESET_PK
+        super().save_model(request, obj, form, change)
+
+
+class PatternFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        source = self.instance.source
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None)
+            if not data or data.get("DELETE") or not data.get("text"):
+                continue
+            text = data["text"]
+            if source == Source.CHANNEL:
+                known = vocab.channels()
+                if known and text.strip() not in known:
+                    form.add_error(
+                        "text",
+                        _("Unknown channel code; use one of: %(codes)s")
+                        % {"codes": ", ".join(known)},
+                    )
+                continue
+            try:
+                compile_pattern(
+                    PatternSpec(text=text, kind=data.get("kind"), language=data.get("language"))
+                )
+            except ValueError as exc:
+                form.add_error("text", str(exc))
+
+
+class PatternInline(admin.TabularInline):
+    model = Pattern
+    formset = PatternFormSet
+    fields = ["text", "kind", "language", "is_active"]
+    extra = 3
+
+
+class SignalForm(forms.ModelForm):
+    class Meta:
+        model = Signal
+        fields = [
+            "code", "name", "description", "is_active", "order", "min_level", "weight",
+            "category", "source", "negatable", "exclude_context", "context_window", "threshold",
+            "only_with",
+        ]  # fmt: skip
+
+    def clean_only_with(self):
+        codes = [c.strip() for c in self.cleaned_data["only_with"].split(",") if c.strip()]
+        unknown = set(codes) - set(Signal.objects.values_list("code", flat=True))
+        if unknown:
+            raise ValidationError(
+                _("Unknown signal code(s): %(codes)s") % {"codes": ", ".join(sorted(unknown))}
+            )
+        return ", ".join(codes)
+
+    def clean_category(self):
+        category = self.cleaned_data["category"].strip()
+        known = vocab.categories()
+        if category and known and category not in known:
+            raise ValidationError(
+                _("Unknown category; use one of: %(codes)s") % {"codes": ", ".join(known)}
+            )
+        return category
+
+    def clean(self):
+        data = super().clean()
+        if data.get("source") in (Source.REPEAT, Source.AMOUNT) and data.get("threshold") is None:
+            self.add_error("threshold", _("Repeat and amount signals need a threshold."))
+        return data
+
+
+@admin.register(Signal)
+class SignalAdmin(admin.ModelAdmin):
+    form = SignalForm
+    inlines = [PatternInline]
+    list_display = ["name", "code", "source", "min_level", "weight", "is_active", "order"]
+    list_editable = ["weight", "is_active", "order"]
+    list_filter = ["min_level", "source", "is_active"]
+    search_fields = ["code", "name", "patterns__text"]
+    fieldsets = [
+        (None, {"fields": ["code", "name", "description", "is_active", "order"]}),
+        (_("Effect"), {"fields": ["min_level", "weight", "category"]}),
+        (
+            _("Matching"),
+            {
+                "fields": [
+                    "source",
+                    "negatable",
+                    "exclude_context",
+                    "context_window",
+                    "threshold",
+                    "only_with",
+                ]
+            },
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).distinct()
+
+
+@admin.register(RuleSetSnapshot)
+class RuleSetSnapshotAdmin(admin.ModelAdmin):
+    list_display = ["version", "created_at"]
+    readonly_fields = ["version", "rules", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TriageRun)
+class TriageRunAdmin(admin.ModelAdmin):
+    list_display = [
+        "case_id",
+        "created_at",
+        "trigger",
+        "level",
+        "rule_level",
+        "model_level",
+        "score",
+        "outcome",
+        "ruleset_version",
+        "model_version",
+        "duration_ms",
+    ]
+    list_filter = ["level", "trigger", "outcome", "ruleset_version"]
+    search_fields = ["=case_id"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in TriageRun._meta.fields]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TriageModel)
+class TriageModelAdmin(admin.ModelAdmin):
+    list_display = ["pk", "created_at", "is_active", "seed_rows", "case_rows", "label_counts"]
+    list_filter = ["is_active"]
+    exclude = ["blob"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in TriageModel._meta.fields if f.name != "blob"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
