@@ -66,7 +66,8 @@ test: venv
 	$(MAKE) --no-print-directory test-postgres
 
 messages: venv
-	$(PY) manage.py makemessages -l zh_Hans -l en --no-obsolete --ignore=.venv --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages -l zh_Hans --no-location --no-obsolete \
+	  --ignore=.venv/* --ignore=bench/* --ignore=tests/* --ignore=scripts/*
 	$(PY) manage.py compilemessages --ignore=.venv
 
 clean:

@@ -113,12 +113,12 @@ def run_intake(token, total, clients):
 
 
 def wait_for_server():
-    for _ in range(100):
+    for _ in range(300):
         try:
-            requests.get(f"http://127.0.0.1:{PORT}/api/v1/me/", timeout=1)
+            requests.get(f"http://127.0.0.1:{PORT}/api/v1/me/", timeout=5)
             return
-        except requests.ConnectionError:
-            time.sleep(0.1)
+        except requests.RequestException:
+            time.sleep(0.2)
     raise SystemExit("gunicorn did not start")
 
 
