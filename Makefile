@@ -29,6 +29,7 @@ run: venv
 	@mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --password "$(DEMO_PASSWORD)"
+	$(PY) manage.py triage_train
 	@echo
 	@echo "  Escalated-complaint desk:  http://127.0.0.1:$(WEB_PORT)/        (store pages)"
 	@echo "  Handlers' desk (admin):    http://127.0.0.1:$(WEB_PORT)/admin/"
