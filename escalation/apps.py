@@ -7,4 +7,9 @@ class EscalationConfig(AppConfig):
     verbose_name = _("Escalation")
 
     def ready(self) -> None:
+        from cases.extensions import register_case_api_extra, register_case_list_filter
         from escalation import receivers  # noqa: F401  (connects to the cases signals)
+        from escalation.selectors import case_sla_api_extra, case_sla_list_filter
+
+        register_case_api_extra(case_sla_api_extra)
+        register_case_list_filter("sla", case_sla_list_filter)

@@ -202,7 +202,9 @@ def thresholds(times: ClockTimes, *, ladder_stopped_after: int | None = None) ->
         if ladder_stopped_after is not None and step.level > ladder_stopped_after:
             continue
         found.append(
-            Threshold(level_threshold(step.level), step.at, level=step.level, audience=step.audience)
+            Threshold(
+                level_threshold(step.level), step.at, level=step.level, audience=step.audience
+            )
         )
     # Breach before level 1 when they coincide; levels in order.
     order = {WARNING: 0, BREACH: 1}

@@ -56,7 +56,9 @@ class BusinessCalendar(models.Model):
         if (
             not isinstance(weekdays, list)
             or not weekdays
-            or any(not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= 6 for d in weekdays)
+            or any(
+                not isinstance(d, int) or isinstance(d, bool) or not 0 <= d <= 6 for d in weekdays
+            )
         ):
             errors["weekdays"] = _("Give a non-empty list of numbers from 0 (Monday) to 6.")
         if errors:
@@ -97,19 +99,27 @@ class SlaPolicy(models.Model):
     name = models.CharField(_("name"), max_length=100)
     risk_level = models.CharField(_("risk level"), max_length=10, choices=RiskLevel.choices)
     category = models.CharField(
-        _("category"), max_length=20, choices=Category.choices, blank=True,
+        _("category"),
+        max_length=20,
+        choices=Category.choices,
+        blank=True,
         help_text=_("Leave empty for every category."),
     )
     channel = models.CharField(
-        _("channel"), max_length=20, choices=Channel.choices, blank=True,
+        _("channel"),
+        max_length=20,
+        choices=Channel.choices,
+        blank=True,
         help_text=_("Leave empty for every channel."),
     )
     first_response_target = models.DurationField(
-        _("first-response target"), default=timedelta(hours=1),
+        _("first-response target"),
+        default=timedelta(hours=1),
         help_text=_("e.g. 01:00:00 for one hour."),
     )
     close_target = models.DurationField(
-        _("close target"), default=timedelta(hours=24),
+        _("close target"),
+        default=timedelta(hours=24),
         help_text=_("e.g. 1 00:00:00 for 24 hours."),
     )
     warning_percent = models.PositiveSmallIntegerField(
@@ -168,12 +178,15 @@ class LadderStep(models.Model):
     clock_kind = models.CharField(_("clock"), max_length=20, choices=ClockKind.choices)
     level = models.PositiveSmallIntegerField(_("level"), validators=[MinValueValidator(1)])
     offset = models.DurationField(
-        _("time after the breach"), default=timedelta(0),
+        _("time after the breach"),
+        default=timedelta(0),
         help_text=_("Counted in the policy's calendar; 00:00:00 = at the breach."),
     )
     audience = models.JSONField(
-        _("audience (roles)"), default=list, blank=True,
-        help_text=_("Role names, e.g. [\"supervisor\"], [\"manager\", \"legal_pr\"]."),
+        _("audience (roles)"),
+        default=list,
+        blank=True,
+        help_text=_('Role names, e.g. ["supervisor"], ["manager", "legal_pr"].'),
     )
 
     class Meta:
@@ -194,8 +207,10 @@ class LadderStep(models.Model):
             raise ValidationError({"offset": _("The offset cannot be negative.")})
         if not isinstance(self.audience, list) or any(r not in ROLE_LABELS for r in self.audience):
             raise ValidationError(
-                {"audience": _("Give a list of role names: %(roles)s.")
-                 % {"roles": ", ".join(ROLE_LABELS)}}
+                {
+                    "audience": _("Give a list of role names: %(roles)s.")
+                    % {"roles": ", ".join(ROLE_LABELS)}
+                }
             )
 
 
@@ -218,7 +233,11 @@ class SlaClock(models.Model):
         _("state"), max_length=10, choices=ClockState.choices, default=ClockState.RUNNING
     )
     policy = models.ForeignKey(
-        SlaPolicy, verbose_name=_("policy"), on_delete=models.SET_NULL, null=True, blank=True,
+        SlaPolicy,
+        verbose_name=_("policy"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="+",
     )
     timed_for_risk = models.CharField(_("timed for risk level"), max_length=10)
@@ -278,7 +297,8 @@ class ClockCrossing(models.Model):
     due_at = models.DateTimeField(_("threshold time"))
     crossed_at = models.DateTimeField(_("recorded at"))
     alerted = models.BooleanField(
-        _("alert sent"), default=True,
+        _("alert sent"),
+        default=True,
         help_text=_("A warning reached together with its breach is recorded but not sent."),
     )
 
@@ -307,8 +327,12 @@ class Escalation(models.Model):
     notified = models.JSONField(_("alerted"), default=list, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("acknowledged by"), on_delete=models.PROTECT,
-        null=True, blank=True, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("acknowledged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     acknowledge_note = models.TextField(_("acknowledgement note"), blank=True)
 

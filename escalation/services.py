@@ -42,7 +42,10 @@ from notifications.alerts import Alert, AlertKind
 logger = logging.getLogger(__name__)
 
 # Used when no active policy matches (an administrator deleted them all): the desk's promise.
-FALLBACK_TARGETS = {ClockKind.FIRST_RESPONSE: timedelta(hours=1), ClockKind.CLOSE: timedelta(hours=24)}
+FALLBACK_TARGETS = {
+    ClockKind.FIRST_RESPONSE: timedelta(hours=1),
+    ClockKind.CLOSE: timedelta(hours=24),
+}
 FALLBACK_WARNING_RATIO = 0.75
 FALLBACK_LADDER = (LadderStep(level=1, offset=timedelta(0), audience=("supervisor",)),)
 
@@ -209,7 +212,12 @@ def sla_clocks_retime(*, case_id: int, now: datetime | None = None) -> list[SlaC
             _refresh_next_check(clock)
             clock.save(
                 update_fields=[
-                    "warn_at", "due_at", "ladder", "policy", "timed_for_risk", "next_check_at"
+                    "warn_at",
+                    "due_at",
+                    "ladder",
+                    "policy",
+                    "timed_for_risk",
+                    "next_check_at",
                 ]
             )
             changed.append(clock)
@@ -403,7 +411,10 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
         if threshold.name == WARNING and alerted:
             _dispatch(
                 _build_alert(
-                    case, kind=AlertKind.SLA_WARNING, dedupe_key=key, clock=clock,
+                    case,
+                    kind=AlertKind.SLA_WARNING,
+                    dedupe_key=key,
+                    clock=clock,
                     threshold=WARNING,
                 )
             )
@@ -413,8 +424,13 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
             audience = tuple(dict.fromkeys(r for t in with_breach for r in t.audience))
             breach_targets = _dispatch(
                 _build_alert(
-                    case, kind=AlertKind.SLA_BREACH, dedupe_key=key, clock=clock, level=level,
-                    audience=audience, threshold=BREACH,
+                    case,
+                    kind=AlertKind.SLA_BREACH,
+                    dedupe_key=key,
+                    clock=clock,
+                    level=level,
+                    audience=audience,
+                    threshold=BREACH,
                 )
             )
         elif threshold.level:
@@ -423,8 +439,12 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                 if not alerted
                 else _dispatch(
                     _build_alert(
-                        case, kind=AlertKind.ESCALATION, dedupe_key=key, clock=clock,
-                        level=threshold.level, audience=threshold.audience,
+                        case,
+                        kind=AlertKind.ESCALATION,
+                        dedupe_key=key,
+                        clock=clock,
+                        level=threshold.level,
+                        audience=threshold.audience,
                         threshold=threshold.name,
                     )
                 )
