@@ -123,7 +123,7 @@ class SlaPolicy(models.Model):
         help_text=_("e.g. 1 00:00:00 for 24 hours."),
     )
     warning_percent = models.PositiveSmallIntegerField(
-        _("warning at % of the window"),
+        _("warning at percent of the window"),
         default=75,
         null=True,
         blank=True,

@@ -14,8 +14,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-IGNORE = shutil.ignore_patterns(".venv", ".git", "var", "media", "staticfiles", "*.pyc", "__pycache__",
-                                "db.sqlite3", "locale")
+IGNORE = shutil.ignore_patterns(
+    ".venv", ".git", "var", "media", "staticfiles", "*.pyc", "__pycache__", "db.sqlite3", "locale"
+)
 
 
 def entries(path: Path) -> dict[str, tuple[str, bool]]:
@@ -53,9 +54,20 @@ def main() -> int:
         shutil.copytree(ROOT, copy, ignore=IGNORE)
         (copy / "locale").mkdir()
         subprocess.run(
-            [sys.executable, "manage.py", "makemessages", "-l", "zh_Hans", "--no-location",
-             "--ignore=bench/*", "--ignore=tests/*", "--ignore=scripts/*"],
-            cwd=copy, check=True, capture_output=True,
+            [
+                sys.executable,
+                "manage.py",
+                "makemessages",
+                "-l",
+                "zh_Hans",
+                "--no-location",
+                "--ignore=bench/*",
+                "--ignore=tests/*",
+                "--ignore=scripts/*",
+            ],
+            cwd=copy,
+            check=True,
+            capture_output=True,
             env={**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"},
         )
         fresh = entries(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po")

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import signals
 from cases.models import Attachment, Case, CaseEvent, EventKind, State
@@ -162,7 +162,7 @@ def test_reopen_clears_resolution_timestamps(supervisor):
 def test_merge_needs_another_existing_case(supervisor, into, error):
     case = CaseFactory()
     number = case.number if into == "self" else into
-    with pytest.raises(InvalidInput) as refused:
+    with translation.override("en"), pytest.raises(InvalidInput) as refused:
         case_transition(case=case, transition="merge", actor=supervisor, data={"into": number})
     assert str(refused.value.fields["into"]) == error
 

@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from config.celery_app import app as celery_app
 from tests.support.receiver import Receiver
@@ -43,3 +44,11 @@ def fast_retries(settings):
     settings.NOTIFICATIONS_RETRY_BACKOFF = 2.0
     settings.NOTIFICATIONS_RETRY_BACKOFF_MAX = 60.0
     return settings
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """These tests read English messages; the product's default language is zh-hans."""
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
