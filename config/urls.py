@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -21,6 +19,5 @@ urlpatterns = [
     path("healthz", escalation_views.healthz, name="healthz"),
     path("", include("cases.store_urls")),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# Attachments are never served from a public media URL: the store pages' download view checks
+# that the viewer may see the case first (the admin links to it too).

@@ -205,9 +205,13 @@ NOTIFICATIONS_RETRY_BACKOFF = env.float("NOTIFICATIONS_RETRY_BACKOFF", default=5
 NOTIFICATIONS_RETRY_BACKOFF_MAX = env.float("NOTIFICATIONS_RETRY_BACKOFF_MAX", default=600.0)
 NOTIFICATIONS_HTTP_TIMEOUT = env.float("NOTIFICATIONS_HTTP_TIMEOUT", default=10.0)
 NOTIFICATIONS_STUCK_AFTER = env.int("NOTIFICATIONS_STUCK_AFTER", default=300)
+# How often beat re-queues due deliveries whose task message was lost, and resets stuck ones.
+NOTIFICATIONS_REQUEUE_INTERVAL_SECONDS = env.float(
+    "NOTIFICATIONS_REQUEUE_INTERVAL_SECONDS", default=60.0
+)
 CELERY_BEAT_SCHEDULE["notifications-requeue-due"] = {
     "task": "notifications.requeue_due",
-    "schedule": 60.0,
+    "schedule": NOTIFICATIONS_REQUEUE_INTERVAL_SECONDS,
     "options": {"expires": 120},
 }
 # urllib3 logs request URLs at DEBUG, and webhook URLs carry the robots' tokens.

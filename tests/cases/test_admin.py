@@ -133,3 +133,25 @@ def test_csv_export_masks_customer_data_and_defuses_formulas(client, handler):
     assert "138****5678" in body and "张**" in body
     assert "13812345678" not in body and "张三丰" not in body
     assert "'=HYPERLINK(1)" in body
+
+
+def test_admin_links_attachments_through_the_checked_download_view(
+    client, handler, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cases.services import case_add_attachment
+
+    settings.MEDIA_ROOT = tmp_path
+    case = CaseFactory()
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    attachment = case_add_attachment(
+        case=case, actor=handler, uploaded=SimpleUploadedFile("p.png", png)
+    )
+    client.force_login(handler)
+    page = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    link = f"/cases/{case.number}/attachments/{attachment.pk}/"
+
+    assert link in page
+    assert b"".join(client.get(link).streaming_content) == png
+    assert client.get(f"/media/{attachment.file.name}").status_code == 404
