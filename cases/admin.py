@@ -5,6 +5,8 @@ import csv
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -60,6 +62,16 @@ class CaseAddForm(forms.ModelForm):
         self.fields["received_at"].help_text = _("When the customer complained; empty means now.")
         self.fields["customer_phone"].validators.append(validate_phone)
 
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("received_at"):
+            try:
+                services.validate_received_at(cleaned["received_at"], now=timezone.now())
+            except ApplicationError as exc:
+                for field, message in exc.fields.items():
+                    self.add_error(field, message)
+        return cleaned
+
 
 class CaseChangeForm(forms.ModelForm):
     class Meta:
@@ -68,8 +80,11 @@ class CaseChangeForm(forms.ModelForm):
 
 
 def _assign_form(case):
+    # whoever may work cases (the permission, not a group name: roles are editable)
+    perm = Permission.objects.get(content_type__app_label="cases", codename="respond_case")
     users = get_user_model().objects.filter(
-        is_active=True, groups__name__in=["handler", "supervisor"]
+        Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True),
+        is_active=True,
     )
     return type(
         "AssignForm",
@@ -92,7 +107,12 @@ class RiskForm(forms.Form):
 
 class NoteForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("note", _("Note")), ("contact_attempt", _("Contact attempt"))]
+        label=_("Kind"),
+        choices=[
+            ("note", _("Internal note")),
+            ("customer_info", _("New information from the customer (re-triaged)")),
+            ("contact_attempt", _("Contact attempt")),
+        ],
     )
     text = forms.CharField(label=_("Text"), widget=forms.Textarea)
     outcome = forms.ChoiceField(
@@ -134,7 +154,8 @@ class CaseAdmin(admin.ModelAdmin):
     def get_search_results(self, request, queryset, search_term):
         if not search_term.strip():
             return queryset, False
-        return queryset.filter(case_search_q(search_term)), False
+        may_see_pii = request.user.has_perm("cases.view_customer_pii")
+        return queryset.filter(case_search_q(search_term, may_see_pii=may_see_pii)), False
 
     @admin.display(description=_("risk"), ordering="risk_level")
     def risk(self, case):
@@ -239,7 +260,10 @@ class CaseAdmin(admin.ModelAdmin):
         if case is not None:
             extra_context.update(
                 transitions=selectors.case_available_transitions(case=case, user=request.user),
-                events=selectors.case_events(case=case),
+                timeline=selectors.case_timeline(case=case),
+                suggested_level=dict(RiskLevel.choices).get(
+                    (case.risk_suggestion or {}).get("level"), ""
+                ),
                 attachments=case.attachments.all(),
                 can_assign=request.user.has_perm("cases.assign_case") and case.is_open,
                 can_set_risk=request.user.has_perm("cases.set_case_risk"),
@@ -333,12 +357,14 @@ class CaseAdmin(admin.ModelAdmin):
         form = NoteForm(request.POST or None)
 
         def run(cleaned):
+            from_customer = cleaned["kind"] == "customer_info"
             services.case_add_note(
                 case=case,
                 actor=request.user,
-                kind=cleaned["kind"],
+                kind="note" if from_customer else cleaned["kind"],
                 text=cleaned["text"],
                 outcome=cleaned["outcome"],
+                customer_info=from_customer or None,
             )
 
         return self._action_page(request, case, form, _("Add note"), run)

@@ -2,6 +2,8 @@
 
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
@@ -10,7 +12,11 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from cases import selectors, services
-from cases.extensions import apply_case_list_filters, case_api_extras
+from cases.extensions import (
+    apply_case_list_filters,
+    case_api_extras,
+    case_list_schema_parameters,
+)
 from cases.filters import CaseFilter
 from cases.serializers import (
     AssignInputSerializer,
@@ -35,7 +41,18 @@ def _case_response(request, case, code=status.HTTP_200_OK) -> Response:
     return Response(serializer.data, status=code)
 
 
+class CaseListSchema(AutoSchema):
+    """Adds the list filters other apps register (cases.extensions) to the OpenAPI schema."""
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        if self.method == "GET":
+            parameters = [*parameters, *case_list_schema_parameters()]
+        return parameters
+
+
 class CaseListCreateApi(ListAPIView):
+    schema = CaseListSchema()
     serializer_class = CaseOutputSerializer
     filterset_class = CaseFilter
 
@@ -57,7 +74,9 @@ class CaseListCreateApi(ListAPIView):
                 "Idempotency-Key",
                 location=OpenApiParameter.HEADER,
                 required=False,
-                description="Repeat a POST with the same key to get the same case (200).",
+                description=gettext_lazy(
+                    "Repeat a POST with the same key to get the same case (200)."
+                ),
             )
         ],
     )
@@ -119,6 +138,9 @@ class CaseTransitionApi(APIView):
             raise NotFound(_("Unknown transition “%(name)s”.") % {"name": name})
         if not hasattr(request.data, "get"):
             raise ValidationError({"detail": _("Send a JSON object.")})
+        nested = [k for k, v in request.data.items() if isinstance(v, dict | list)]
+        if nested:
+            raise ValidationError({k: [_("Send text, not a list or an object.")] for k in nested})
         case = services.case_transition(
             case=case, transition=name, actor=request.user, data=request.data
         )

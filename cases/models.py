@@ -7,6 +7,7 @@ the only code that calls them.
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -79,7 +80,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
     )
     order_ref = models.CharField(_("order reference"), max_length=64, blank=True, db_index=True)
     amount = models.DecimalField(
-        _("amount involved"), max_digits=12, decimal_places=2, null=True, blank=True
+        _("amount involved"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
     )
     customer_name = models.CharField(_("customer name"), max_length=64, blank=True)
     customer_phone = models.CharField(_("customer phone"), max_length=20, blank=True)

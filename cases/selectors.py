@@ -1,8 +1,9 @@
 """Reads of cases, always through the viewer's visibility: store staff see their stores only."""
 
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, ContactOutcome, EventKind, RiskLevel, State
 from cases.transitions import TRANSITIONS, TransitionSpec
 from core.exceptions import NotFound
 
@@ -32,6 +33,40 @@ def case_get(*, number: str, user) -> Case:
 
 def case_events(*, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor").order_by("created_at", "id")
+
+
+def case_timeline(*, case: Case) -> list[dict]:
+    """The case's events as display rows: codes become their translated labels, user ids names."""
+    events = list(case_events(case=case))
+    states, levels = dict(State.choices), dict(RiskLevel.choices)
+    outcomes = dict(ContactOutcome.choices)
+    user_ids = {
+        event.data.get(key)
+        for event in events
+        if event.kind == EventKind.ASSIGNED
+        for key in ("from", "to")
+    } - {None}
+    names = dict(get_user_model().objects.filter(pk__in=user_ids).values_list("pk", "username"))
+    rows = []
+    for event in events:
+        data = event.data or {}
+        detail = ""
+        if event.from_state or event.to_state:
+            detail = " → ".join(
+                str(states.get(s, s)) for s in (event.from_state, event.to_state) if s
+            )
+        elif event.kind == EventKind.RISK_CHANGED:
+            detail = " → ".join(
+                str(levels.get(data.get(k), data.get(k))) for k in ("from", "to") if data.get(k)
+            )
+        elif event.kind == EventKind.ASSIGNED:
+            detail = " → ".join(names.get(data.get(k), "—") for k in ("from", "to"))
+        elif event.kind == EventKind.ATTACHMENT:
+            detail = data.get("name", "")
+        elif event.kind == EventKind.CONTACT_ATTEMPT and data.get("outcome"):
+            detail = str(outcomes.get(data["outcome"], data["outcome"]))
+        rows.append({"event": event, "detail": detail})
+    return rows
 
 
 def case_available_transitions(*, case: Case, user) -> list[TransitionSpec]:

@@ -1,12 +1,24 @@
 """Input and output shapes of the case API. No business logic: that is in services."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from cases.extensions import case_api_schema_fields
 from cases.models import Case, CaseEvent, Category, Channel, ContactOutcome, RiskLevel
 from core.masking import mask_name
 from core.models import Store
 from core.validators import validate_phone
+
+
+class SafeDateTimeField(serializers.DateTimeField):
+    """A date so far out that it cannot carry a time zone is invalid input, not a server error."""
+
+    def to_internal_value(self, value):
+        try:
+            return super().to_internal_value(value)
+        except (OverflowError, OSError):
+            self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|-HH:MM|Z]")
 
 
 class CaseIntakeSerializer(serializers.Serializer):
@@ -19,7 +31,7 @@ class CaseIntakeSerializer(serializers.Serializer):
         queryset=Store.objects.filter(is_active=True),
         error_messages={"does_not_exist": _("Unknown store code “{value}”.")},
     )
-    received_at = serializers.DateTimeField(required=False)
+    received_at = SafeDateTimeField(required=False)
     order_ref = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
     amount = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, min_value=0
@@ -68,10 +80,31 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     def get_customer_contact(self, case: Case) -> str:
         return mask_name(case.customer_contact)
 
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, schema_field in case_api_schema_fields().items():
+            fields[name] = _extra_field(schema_field)(read_only=True)
+        return fields
+
     def to_representation(self, case):
         data = super().to_representation(case)
-        data.update(self.context.get("extras", {}).get(case.pk, {}))
+        extras = self.context.get("extras", {}).get(case.pk, {})
+        data.update({k: v for k, v in extras.items() if k not in data})
         return data
+
+
+class _ExtraField(serializers.Field):
+    """A key that another app adds to the case (see cases.extensions); already JSON-ready."""
+
+    def get_attribute(self, instance):
+        return self.parent.context.get("extras", {}).get(instance.pk, {}).get(self.field_name)
+
+    def to_representation(self, value):
+        return value
+
+
+def _extra_field(schema_field) -> type[serializers.Field]:
+    return extend_schema_field(schema_field)(type("ExtraField", (_ExtraField,), {}))
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
@@ -92,15 +125,17 @@ class TransitionSerializer(serializers.Serializer):
 class TransitionInputSerializer(serializers.Serializer):
     """Documentation of every transition's input; each transition validates what it needs."""
 
-    note = serializers.CharField(required=False, help_text="respond (required), close, merge")
-    resolution = serializers.CharField(required=False, help_text="resolve (required)")
+    note = serializers.CharField(required=False, help_text=_("respond (required), close, merge"))
+    resolution = serializers.CharField(required=False, help_text=_("resolve (required)"))
     close_reason = serializers.ChoiceField(
         required=False,
         choices=["customer_confirmed", "customer_unreachable"],
-        help_text="close (required)",
+        help_text=_("close (required)"),
     )
-    reason = serializers.CharField(required=False, help_text="reopen, reject (required)")
-    into = serializers.CharField(required=False, help_text="merge (required): target case number")
+    reason = serializers.CharField(required=False, help_text=_("reopen, reject (required)"))
+    into = serializers.CharField(
+        required=False, help_text=_("merge (required): target case number")
+    )
 
 
 class NoteInputSerializer(serializers.Serializer):
@@ -108,6 +143,15 @@ class NoteInputSerializer(serializers.Serializer):
     text = serializers.CharField()
     outcome = serializers.ChoiceField(
         choices=ContactOutcome.choices, required=False, allow_blank=True, default=""
+    )
+    customer_info = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "True: new information from the customer (the case is re-triaged). False: an internal "
+            "note. Default: true for store staff and other systems, false for the desk."
+        ),
     )
 
 

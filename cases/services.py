@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -81,6 +82,27 @@ def _next_number(day) -> str:
     return f"KS-{day:%Y%m%d}-{value:04d}"
 
 
+def validate_received_at(received_at: datetime, *, now: datetime) -> None:
+    """When the customer complained: not in the future, and not so long ago that it is a typo.
+
+    SLA clocks count from it, so a mistyped year would make a case overdue at once.
+    """
+    if received_at > now + timedelta(minutes=5):
+        raise InvalidInput(
+            fields={"received_at": _("The complaint cannot be received in the future.")}
+        )
+    limit = settings.CASE_MAX_BACKDATE_DAYS
+    if received_at < now - timedelta(days=limit):
+        raise InvalidInput(
+            fields={
+                "received_at": _(
+                    "The complaint cannot have been received more than %(days)d days ago."
+                )
+                % {"days": limit}
+            }
+        )
+
+
 def case_create(
     *, intake: CaseIntake, actor, idempotency_key: str = "", now: datetime | None = None
 ) -> tuple[Case, bool]:
@@ -91,10 +113,7 @@ def case_create(
     if not user_can_access_store(actor, intake.store):
         raise InvalidInput(fields={"store": _("You may not report cases for this store.")})
     received_at = intake.received_at or now
-    if received_at > now + timedelta(minutes=5):
-        raise InvalidInput(
-            fields={"received_at": _("The complaint cannot be received in the future.")}
-        )
+    validate_received_at(received_at, now=now)
     if idempotency_key:
         existing = Case.objects.filter(reporter=actor, intake_key=idempotency_key).first()
         if existing:
@@ -176,8 +195,22 @@ def case_update_details(*, case: Case, actor, changes: dict, now: datetime | Non
     return locked
 
 
-def _check_guards(case: Case, name: str, data: dict) -> dict:
-    """Business guards beyond the state graph; returns the model method's arguments."""
+def _merge_target_id(case: Case, number: str) -> int:
+    target_id = Case.objects.filter(number=number.strip()).values_list("pk", flat=True).first()
+    if target_id is None:
+        raise InvalidInput(fields={"into": _("No case with this number.")})
+    if target_id == case.pk:
+        raise InvalidInput(fields={"into": _("A case cannot be merged into itself.")})
+    return target_id
+
+
+def _lock_many(ids: list[int]) -> dict[int, Case]:
+    """Lock several cases in primary-key order, so two transactions never wait on each other."""
+    return {c.pk: c for c in Case.objects.select_for_update().filter(pk__in=ids).order_by("pk")}
+
+
+def _check_guards(case: Case, name: str, data: dict, target: Case | None) -> dict:
+    """Business guards beyond the state graph; returns the model method's extra arguments."""
     if name == "close" and data["close_reason"] == CloseReason.CUSTOMER_UNREACHABLE:
         attempts = case.events.filter(
             kind=EventKind.CONTACT_ATTEMPT, data__outcome=ContactOutcome.UNREACHABLE
@@ -193,15 +226,27 @@ def _check_guards(case: Case, name: str, data: dict) -> dict:
                 }
             )
     if name == "merge":
-        target = Case.objects.filter(number=data["into"].strip()).first()
+        # `target` is locked: it cannot be merged away or closed while this merge runs.
         if target is None:
             raise InvalidInput(fields={"into": _("No case with this number.")})
-        if target.pk == case.pk:
-            raise InvalidInput(fields={"into": _("A case cannot be merged into itself.")})
         if not target.is_open:
             raise InvalidInput(fields={"into": _("The target case is not open.")})
         return {"into": target}
     return {}
+
+
+def _repoint_merged(case: Case, target: Case, *, actor, at: datetime) -> None:
+    """Cases merged into `case` now follow it into `target`, so no merge chain ever forms."""
+    for earlier in Case.objects.select_for_update().filter(merged_into=case).order_by("pk"):
+        earlier.merged_into = target
+        earlier.save(update_fields=["merged_into", "updated_at"])
+        _event(
+            earlier,
+            actor=actor,
+            kind=EventKind.UPDATED,
+            at=at,
+            data={"merged_into": {"from": case.number, "to": target.number}},
+        )
 
 
 def _field_values(case: Case) -> dict:
@@ -222,9 +267,16 @@ def case_transition(
     if not form.is_valid():
         raise InvalidInput(fields={k: " ".join(v) for k, v in form.errors.items()})
     cleaned = form.cleaned_data
+    target_id = _merge_target_id(case, cleaned["into"]) if transition == "merge" else None
     try:
         with transaction.atomic():
-            locked = _lock(case)
+            if target_id is None:
+                locked, target = _lock(case), None
+            else:
+                rows = _lock_many([case.pk, target_id])
+                if case.pk not in rows:
+                    raise NotFound()
+                locked, target = rows[case.pk], rows.get(target_id)
             from_state = locked.state
             method = getattr(locked, transition)
             if not can_proceed(method):
@@ -232,7 +284,7 @@ def case_transition(
                     _("“%(transition)s” is not possible while the case is %(state)s.")
                     % {"transition": spec.label, "state": locked.get_state_display()}
                 )
-            kwargs = {**cleaned, **_check_guards(locked, transition, cleaned)}
+            kwargs = {**cleaned, **_check_guards(locked, transition, cleaned, target)}
             before = _field_values(locked)
             method(at=now, actor=actor, **kwargs)
             changed = [
@@ -252,6 +304,8 @@ def case_transition(
                 note=note,
                 data=event_data,
             )
+            if transition == "merge":
+                _repoint_merged(locked, target, actor=actor, at=now)
             if "assignee" in changed:
                 _event(
                     locked,
@@ -301,6 +355,7 @@ def case_set_risk(
     actor,
     score: float | None = None,
     reasons: list | None = None,
+    only_raise: bool = False,
     now: datetime | None = None,
 ) -> Case:
     """Change the risk level.
@@ -308,6 +363,8 @@ def case_set_risk(
     A person (`actor` set) overrides: the reason is required and the case is marked overridden.
     The system (`actor=None`, i.e. triage) sets the level freely until a person has overridden it;
     after that it may only record a *higher* level as a suggestion (`case_risk_suggested`).
+    `only_raise=True` makes the system's change conditional, under the row lock, on the new level
+    being higher than the current one (so a slower, concurrent triage can never lower it).
     """
     now = now or timezone.now()
     if actor is not None and not actor.has_perm("cases.set_case_risk"):
@@ -332,6 +389,8 @@ def case_set_risk(
                 _send_on_commit(
                     signals.case_risk_suggested, case_id=locked.pk, level=level, reason=reason
                 )
+            return locked
+        if only_raise and RISK_ORDER[level] <= RISK_ORDER[old]:
             return locked
         locked.risk_level = level
         locked.risk_reason = reason
@@ -375,12 +434,26 @@ def case_set_risk(
 
 def case_set_suggested_category(*, case: Case, category: str) -> None:
     """Triage's guess at the category when the reporter chose `other`; a hint, not a change."""
-    Case.objects.filter(pk=case.pk).update(suggested_category=category)
+    Case.objects.filter(pk=case.pk).update(suggested_category=category, updated_at=timezone.now())
 
 
 def case_add_note(
-    *, case: Case, actor, kind: str, text: str, outcome: str = "", now: datetime | None = None
+    *,
+    case: Case,
+    actor,
+    kind: str,
+    text: str,
+    outcome: str = "",
+    customer_info: bool | None = None,
+    now: datetime | None = None,
 ) -> CaseEvent:
+    """A note or a contact attempt.
+
+    `customer_info` says whether the text is new information from the customer (re-triaged) or
+    the desk's internal working note (not triaged). By default it is information when written by
+    someone who does not work cases (store staff, other systems) and internal when written by the
+    desk; contact attempts always count, since they record what the customer said.
+    """
     now = now or timezone.now()
     if not actor.has_perm("cases.add_case_note") or not user_can_access_store(actor, case.store):
         raise NotPermitted()
@@ -393,11 +466,21 @@ def case_add_note(
         if outcome not in ContactOutcome.values:
             raise InvalidInput(fields={"outcome": _("Choose reached or unreachable.")})
         data["outcome"] = outcome
+        customer_info = True
     elif outcome:
         raise InvalidInput(fields={"outcome": _("Only a contact attempt has an outcome.")})
+    if customer_info is None:
+        customer_info = not actor.has_perm("cases.respond_case")
+    data["customer_info"] = bool(customer_info)
     with transaction.atomic():
         event = _event(case, actor=actor, kind=kind, at=now, note=text.strip(), data=data)
-        _send_on_commit(signals.case_note_added, case_id=case.pk, kind=kind, text=event.note)
+        _send_on_commit(
+            signals.case_note_added,
+            case_id=case.pk,
+            kind=kind,
+            text=event.note,
+            customer_info=data["customer_info"],
+        )
     return event
 
 

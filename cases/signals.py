@@ -13,5 +13,8 @@ case_transitioned = Signal()
 case_risk_changed = Signal()
 # case_id, level, reason: triage proposes a higher level on a case a person overrode
 case_risk_suggested = Signal()
-# case_id, kind, text (notes and contact attempts, i.e. new information on the case)
+# case_id, kind, text, customer_info (True: new information from the customer; False: the desk's
+# internal note)
 case_note_added = Signal()
+# case_id, fields (sorted names of the descriptive fields that changed: title, channel, amount...)
+case_details_changed = Signal()

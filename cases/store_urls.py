@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.generic import RedirectView
 
+import cases.converters  # noqa: F401  (registers the <case_number:...> converter)
 from cases import views
 
 app_name = "store"
@@ -19,10 +20,10 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("cases/", views.case_list_view, name="case_list"),
     path("cases/new/", views.case_report_view, name="case_report"),
-    path("cases/<str:number>/", views.case_detail_view, name="case_detail"),
-    path("cases/<str:number>/add/", views.case_add_info_view, name="case_add_info"),
+    path("cases/<case_number:number>/", views.case_detail_view, name="case_detail"),
+    path("cases/<case_number:number>/add/", views.case_add_info_view, name="case_add_info"),
     path(
-        "cases/<str:number>/attachments/<int:attachment_id>/",
+        "cases/<case_number:number>/attachments/<int:attachment_id>/",
         views.attachment_download_view,
         name="attachment_download",
     ),

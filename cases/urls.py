@@ -1,28 +1,29 @@
 from django.urls import path
 
+import cases.converters  # noqa: F401  (registers the <case_number:...> converter)
 from cases import apis
 
 urlpatterns = [
     path("cases/", apis.CaseListCreateApi.as_view(), name="case-list"),
-    path("cases/<str:number>/", apis.CaseDetailApi.as_view(), name="case-detail"),
-    path("cases/<str:number>/events/", apis.CaseEventsApi.as_view(), name="case-events"),
+    path("cases/<case_number:number>/", apis.CaseDetailApi.as_view(), name="case-detail"),
+    path("cases/<case_number:number>/events/", apis.CaseEventsApi.as_view(), name="case-events"),
     path(
-        "cases/<str:number>/transitions/",
+        "cases/<case_number:number>/transitions/",
         apis.CaseTransitionsApi.as_view(),
         name="case-transitions",
     ),
     path(
-        "cases/<str:number>/transitions/<str:name>/",
+        "cases/<case_number:number>/transitions/<str:name>/",
         apis.CaseTransitionApi.as_view(),
         name="case-transition",
     ),
-    path("cases/<str:number>/notes/", apis.CaseNotesApi.as_view(), name="case-notes"),
+    path("cases/<case_number:number>/notes/", apis.CaseNotesApi.as_view(), name="case-notes"),
     path(
-        "cases/<str:number>/attachments/",
+        "cases/<case_number:number>/attachments/",
         apis.CaseAttachmentsApi.as_view(),
         name="case-attachments",
     ),
-    path("cases/<str:number>/assign/", apis.CaseAssignApi.as_view(), name="case-assign"),
-    path("cases/<str:number>/risk/", apis.CaseRiskApi.as_view(), name="case-risk"),
-    path("cases/<str:number>/reveal/", apis.CaseRevealApi.as_view(), name="case-reveal"),
+    path("cases/<case_number:number>/assign/", apis.CaseAssignApi.as_view(), name="case-assign"),
+    path("cases/<case_number:number>/risk/", apis.CaseRiskApi.as_view(), name="case-risk"),
+    path("cases/<case_number:number>/reveal/", apis.CaseRevealApi.as_view(), name="case-reveal"),
 ]

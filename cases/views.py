@@ -16,8 +16,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.forms import CaseAddInfoForm, CaseFilterForm, CaseReportForm, add_service_error
-from cases.models import Case, ContactOutcome, EventKind, RiskLevel, State
-from cases.selectors import case_events, case_get, case_list
+from cases.models import Case, EventKind, RiskLevel
+from cases.selectors import case_get, case_list, case_timeline
 from cases.services import case_add_attachment, case_add_note, case_create
 from core.exceptions import ApplicationError, NotFound
 
@@ -78,31 +78,39 @@ def case_report_view(request):
     form = CaseReportForm(*bound, user=request.user, now=now)
     if request.method == "POST" and form.is_valid():
         try:
-            # One transaction: a failing attachment must not leave a case behind.
-            with transaction.atomic():
-                case, created = case_create(
-                    intake=form.intake(),
-                    actor=request.user,
-                    idempotency_key=form.cleaned_data["idempotency_key"],
-                    now=now,
-                )
-                if created:
-                    for uploaded in form.cleaned_data["attachments"]:
-                        case_add_attachment(
-                            case=case, actor=request.user, uploaded=uploaded, now=now
-                        )
+            case, created = case_create(
+                intake=form.intake(),
+                actor=request.user,
+                idempotency_key=form.cleaned_data["idempotency_key"],
+                now=now,
+            )
         except ApplicationError as exc:
             add_service_error(form, exc)
         else:
-            if created:
-                messages.success(
-                    request, _("Case %(number)s has been reported.") % {"number": case.number}
-                )
-            else:
+            if not created:
                 messages.info(
                     request,
                     _("This report was already submitted as case %(number)s.")
                     % {"number": case.number},
+                )
+                return redirect("store:case_detail", number=case.number)
+            # The files were validated with the form. They are stored after the case commits so
+            # that writing them never holds the day's case-number lock; should storage fail
+            # anyway, the case stands and the reporter is told which files to add again.
+            failed = []
+            for uploaded in form.cleaned_data["attachments"]:
+                try:
+                    case_add_attachment(case=case, actor=request.user, uploaded=uploaded, now=now)
+                except (ApplicationError, OSError):
+                    failed.append(uploaded.name)
+            messages.success(
+                request, _("Case %(number)s has been reported.") % {"number": case.number}
+            )
+            if failed:
+                messages.warning(
+                    request,
+                    _("These files could not be stored; please add them again: %(names)s")
+                    % {"names": ", ".join(failed)},
                 )
             return redirect("store:case_detail", number=case.number)
     return render(
@@ -117,34 +125,6 @@ def case_report_view(request):
     )
 
 
-def _timeline(events) -> list[dict]:
-    """Events as display rows; state and level codes become their translated labels."""
-    states = dict(State.choices)
-    levels = dict(RiskLevel.choices)
-    outcomes = dict(ContactOutcome.choices)
-    rows = []
-    for event in events:
-        detail = ""
-        if event.kind == EventKind.TRANSITION or (
-            event.kind == EventKind.CREATED and event.to_state
-        ):
-            detail = " → ".join(
-                str(states.get(s, s)) for s in (event.from_state, event.to_state) if s
-            )
-        elif event.kind == EventKind.RISK_CHANGED:
-            detail = " → ".join(
-                str(levels.get(event.data.get(k), event.data.get(k)))
-                for k in ("from", "to")
-                if event.data.get(k)
-            )
-        elif event.kind == EventKind.ATTACHMENT:
-            detail = event.data.get("name", "")
-        elif event.kind == EventKind.CONTACT_ATTEMPT and event.data.get("outcome"):
-            detail = str(outcomes.get(event.data["outcome"], event.data["outcome"]))
-        rows.append({"event": event, "detail": detail})
-    return rows
-
-
 def _detail_context(request, case: Case, form: CaseAddInfoForm | None = None) -> dict:
     user = request.user
     may_note = user.has_perm("cases.add_case_note")
@@ -153,7 +133,7 @@ def _detail_context(request, case: Case, form: CaseAddInfoForm | None = None) ->
         form = CaseAddInfoForm(may_note=may_note, may_attach=may_attach)
     return {
         "case": case,
-        "timeline": _timeline(case_events(case=case)),
+        "timeline": case_timeline(case=case),
         "attachments": list(case.attachments.all()),
         "form": form,
     }

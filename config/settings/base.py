@@ -110,6 +110,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# How far back `received_at` may lie when a case is entered (older dates are taken for typos).
+CASE_MAX_BACKDATE_DAYS = env.int("CASE_MAX_BACKDATE_DAYS", default=30)
+
 # Attachments: what a case may carry.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024

@@ -155,3 +155,34 @@ def test_admin_links_attachments_through_the_checked_download_view(
     assert link in page
     assert b"".join(client.get(link).streaming_content) == png
     assert client.get(f"/media/{attachment.file.name}").status_code == 404
+
+
+def test_admin_add_keeps_the_input_and_shows_field_errors(client, handler, store):
+    client.force_login(handler)
+    url = "/admin/cases/case/add/"
+    answer = client.post(url, admin_post_data(client, url, {
+        "title": "顾客来电投诉", "description": "牛奶过期", "channel": "hotline",
+        "category": "spoiled_expired", "store": store.pk, "received_at_0": "2099-01-01",
+        "received_at_1": "10:00:00", "order_ref": "", "amount": "-5", "customer_name": "",
+        "customer_phone": "", "customer_contact": "",
+    }))  # fmt: skip
+
+    assert answer.status_code == 200
+    errors = answer.context["adminform"].form.errors
+    assert {"received_at", "amount"} <= set(errors)
+    assert "顾客来电投诉" in answer.content.decode()
+    assert not Case.objects.exists()
+
+
+def test_admin_timeline_shows_labels_not_codes(client, handler):
+    case = CaseFactory()
+    client.force_login(handler)
+    client.post(f"/admin/cases/case/{case.pk}/transition/respond/", {"note": "已联系"})
+    client.post(f"/admin/cases/case/{case.pk}/note/",
+                {"kind": "contact_attempt", "text": "未接", "outcome": "unreachable"})  # fmt: skip
+    page = client.get(f"/admin/cases/case/{case.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    text = page.content.decode()
+
+    assert "New → Responded" in text
+    assert "— → handler" in text
+    assert "Unreachable" in text

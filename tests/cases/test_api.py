@@ -176,7 +176,7 @@ def test_notes_and_contact_attempts(api, store_staff, handler, store):
 
     assert (note.status_code, attempt.status_code, bad.status_code) == (201, 201, 400)
     assert "outcome" in bad.json()
-    assert attempt.json()["data"] == {"outcome": "unreachable"}
+    assert attempt.json()["data"] == {"outcome": "unreachable", "customer_info": True}
 
 
 def test_attachments_upload_and_validation(api, store_staff, store, settings, tmp_path):
@@ -234,3 +234,42 @@ def test_errors_are_json_in_chinese_by_default(api, handler):
     answer = api.as_user(handler).get("/api/v1/cases/KS-00000000-0000/")
     assert answer.status_code == 404
     assert answer.json() == {"detail": "未找到。"}
+
+
+def test_phone_search_beyond_the_visible_four_digits_needs_the_pii_permission(
+    api, store_staff, handler, store
+):
+    case = CaseFactory(store=store, customer_phone="13812345678")
+
+    def found(user, term):
+        answer = api.as_user(user).get(f"/api/v1/cases/?search={term}")
+        return [c["number"] for c in answer.json()["results"]]
+
+    assert found(store_staff, "5678") == [case.number]
+    assert found(store_staff, "45678") == []
+    assert found(store_staff, "13812345678") == []
+    assert found(handler, "45678") == [case.number]
+
+
+def test_junk_in_a_case_url_is_a_404_not_a_server_error(api, handler):
+    client = api.as_user(handler)
+    assert client.get("/api/v1/cases/%00/").status_code == 404
+    assert client.get("/api/v1/cases/KS-1/events/").status_code == 404
+
+
+def test_received_at_far_in_the_past_is_a_field_error(api, store_staff):
+    client = api.as_user(store_staff)
+    for value in ("0001-01-01T00:00:00", "1900-01-01T00:00:00Z", "2019-05-01T10:00:00+08:00"):
+        answer = client.post("/api/v1/cases/", {**INTAKE, "received_at": value}, format="json")
+        assert answer.status_code == 400, value
+        assert "received_at" in answer.json()
+    assert not Case.objects.exists()
+
+
+def test_transition_input_must_be_text(api, handler):
+    case = CaseFactory()
+    answer = api.as_user(handler).post(
+        f"/api/v1/cases/{case.number}/transitions/respond/", {"note": ["a", "b"]}, format="json"
+    )
+    assert answer.status_code == 400
+    assert "note" in answer.json()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from cases.models import State
+from cases.models import Case, CaseEvent, State
 from tests.cases.conftest import admin_post_data
 from tests.factories import CaseFactory
 
@@ -66,6 +66,27 @@ def test_api_permission_matrix(api, users, store, role, operation):
     assert answer.status_code in expected, answer.content
 
 
+REFUSED = [
+    (role, op) for op, allowed in API_MATRIX.items() for role in ROLES if role not in allowed
+]
+
+
+@pytest.mark.parametrize(("role", "operation"), REFUSED)
+def test_a_refused_operation_writes_nothing(api, users, store, role, operation):
+    case = CaseFactory(store=store, state=CASE_STATE.get(operation, State.NEW))
+    merge_target = CaseFactory(store=store)
+    before = (Case.objects.count(), CaseEvent.objects.count(), _snapshot(case))
+    answer = _request(api.as_user(users[role]), operation, case, merge_target)
+
+    assert answer.status_code == 403
+    assert (Case.objects.count(), CaseEvent.objects.count(), _snapshot(case)) == before
+
+
+def _snapshot(case):
+    fresh = Case.objects.get(pk=case.pk)
+    return (fresh.state, fresh.assignee_id, fresh.risk_level, fresh.updated_at)
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [("store_staff", 302), ("handler", 200), ("supervisor", 200), ("legal_pr", 200),
@@ -83,17 +104,29 @@ def test_every_desk_role_can_open_a_case_page(client, users, store, role):
     assert client.get(f"/admin/cases/case/{case.pk}/change/").status_code == 200
 
 
-@pytest.mark.parametrize(
-    ("role", "allowed"),
-    [("handler", True), ("supervisor", True), ("legal_pr", False), ("manager", False)],
-)
-def test_admin_transition_follows_the_role(client, users, store, role, allowed):
+ADMIN_TRANSITIONS = ["respond", "resolve", "close", "reopen", "merge", "reject", "archive"]
+
+
+@pytest.mark.parametrize("role", ["handler", "supervisor", "legal_pr", "manager"])
+@pytest.mark.parametrize("transition", ADMIN_TRANSITIONS)
+def test_admin_transitions_follow_the_role(client, users, store, role, transition):
+    case = CaseFactory(store=store, state=CASE_STATE.get(transition, State.NEW))
+    target = CaseFactory(store=store)
+    data = {**TRANSITION_INPUT.get(transition, {}), "into": target.number}
+    client.force_login(users[role])
+    client.post(f"/admin/cases/case/{case.pk}/transition/{transition}/", data)
+
+    moved = Case.objects.get(pk=case.pk).state != case.state
+    assert moved is (role in API_MATRIX[transition])
+
+
+@pytest.mark.parametrize("role", ["handler", "supervisor", "legal_pr", "manager"])
+def test_admin_assign_is_for_supervisors(client, users, store, role):
     case = CaseFactory(store=store)
     client.force_login(users[role])
-    client.post(f"/admin/cases/case/{case.pk}/transition/respond/", {"note": "已联系"})
+    client.post(f"/admin/cases/case/{case.pk}/assign/", {"assignee": users["handler"].pk})
 
-    case.refresh_from_db(fields=["first_responded_at"])
-    assert (case.first_responded_at is not None) is allowed
+    assert (Case.objects.get(pk=case.pk).assignee_id is not None) is (role == "supervisor")
 
 
 @pytest.mark.parametrize(("role", "can_edit"), [("handler", True), ("legal_pr", False)])

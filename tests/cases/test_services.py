@@ -307,3 +307,14 @@ def test_a_user_without_roles_cannot_create(store):
     nobody = UserFactory(username="nobody")
     with pytest.raises(NotPermitted):
         case_create(intake=_intake(store), actor=nobody)
+
+
+def test_merging_a_merge_target_moves_its_merged_cases_along(supervisor):
+    a, b, c = CaseFactory(), CaseFactory(), CaseFactory()
+    case_transition(case=a, transition="merge", actor=supervisor, data={"into": b.number})
+    case_transition(case=b, transition="merge", actor=supervisor, data={"into": c.number})
+
+    assert Case.objects.get(pk=a.pk).merged_into_id == c.pk
+    assert Case.objects.get(pk=b.pk).merged_into_id == c.pk
+    moved = a.events.get(kind="updated")
+    assert moved.data == {"merged_into": {"from": b.number, "to": c.number}}

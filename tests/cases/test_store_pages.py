@@ -1,6 +1,7 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -246,6 +247,7 @@ def test_received_at_defaults_to_now_when_left_empty(client, store_staff, store)
     assert before <= Case.objects.get().received_at <= timezone.now()
 
 
+@time_machine.travel(datetime(2026, 1, 1, 8, 0, tzinfo=UTC), tick=False)
 def test_received_at_entered_in_local_time_is_stored_as_that_instant(client, store_staff, store):
     data = report_data(store, received_at="2026-01-01T10:00")
 
