@@ -11,8 +11,9 @@
    to 20 messages a minute, and shows that none is dropped: the overflow waits for the window and
    goes out merged into digests (takes a little over a minute).
 
-Uses a scratch database `bench_alerts` on 127.0.0.1:5432 (dropped and re-created) and the Redis
-database of CELERY_BROKER_URL (default redis://127.0.0.1:6379/1), which it flushes.
+Uses a scratch database on 127.0.0.1:5432 named by BENCH_DATABASE_NAME (default `bench_alerts`;
+dropped and re-created) and the Redis database of CELERY_BROKER_URL (default
+redis://127.0.0.1:6379/1), which it flushes.
 """
 
 import argparse
@@ -27,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = "bench_alerts"
+DB_NAME = os.environ.get("BENCH_DATABASE_NAME", "bench_alerts")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 
 
@@ -139,7 +140,11 @@ def make_alert(run, i, kind="sla_breach"):
         due_at=timezone.now() - timedelta(minutes=1),
         escalation_level=1,
         url=f"/admin/cases/case/{i}/change/",
-        extra={"phone": "13812345678", "reasons": ["食品安全", "媒体曝光"]},
+        # the keys the SLA engine sends
+        extra={
+            "masked_phone": "138****5678",
+            "risk_reasons": [{"signal": "食品安全", "evidence": ["变质"]}],
+        },
     )
 
 
@@ -224,10 +229,15 @@ def bench_digest(receiver, alerts, run):
     merged = rows.filter(merged_into__isnull=False).count()
     window = [m.received_at for m in messages]
     busiest = max(sum(1 for t in window if s <= t < s + 60) for s in window) if window else 0
+    # every row marked sent must be visible in a message the robot received
+    received = "\n".join(m.json["markdown"]["text"] for m in messages)
+    sent_numbers = rows.filter(status="sent").values_list("case_number", flat=True)
+    unseen = sum(1 for number in sent_numbers if number not in received)
     print(f"\n== {alerts} alerts at once -> DingTalk-style robot limited to 20 messages/minute ==")
     print(f"all settled:           {done} in {wall:.1f} s")
     print(f"rows by status:        {statuses} ({merged} sent inside digests)")
     print(f"messages to the robot: {len(messages)}; most in any 60 s: {busiest}")
+    print(f"sent but not in any message: {unseen}")
 
 
 def main():

@@ -13,8 +13,26 @@ from notifications.models import Channel, Notification, Route, Status
 from notifications.redaction import url_display
 
 
+class ManagedByConfigWarningMixin:
+    """Edits in the admin to a row from `load_alert_config` last only until the next load."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            obj = self.get_object(request, object_id)
+            if obj is not None and obj.managed_by_config:
+                self.message_user(
+                    request,
+                    _(
+                        "This entry is managed by the alert configuration file: the next "
+                        "load_alert_config overwrites changes made here. Change the file instead."
+                    ),
+                    messages.WARNING,
+                )
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(Channel)
-class ChannelAdmin(admin.ModelAdmin):
+class ChannelAdmin(ManagedByConfigWarningMixin, admin.ModelAdmin):
     form = ChannelForm
     list_display = [
         "name",
@@ -35,6 +53,16 @@ class ChannelAdmin(admin.ModelAdmin):
         (_("Messages"), {"fields": ["keyword", "use_markdown", "language"]}),
         (_("Rate limit"), {"fields": ["rate_limit_per_minute", "rate_limit_per_second"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.save()
+            return
+        # Only what the form edits: a full save would write back the rate-limit window read
+        # when the form was loaded, undoing sends that happened meanwhile.
+        concrete = {f.name for f in Channel._meta.concrete_fields}
+        fields = [name for name in form.cleaned_data if name in concrete]
+        obj.save(update_fields=sorted({*fields, "url", "secret", "updated_at"}))
 
     @admin.display(description=_("webhook URL"))
     def url_shown(self, obj: Channel) -> str:
@@ -74,7 +102,7 @@ class ChannelAdmin(admin.ModelAdmin):
 
 
 @admin.register(Route)
-class RouteAdmin(admin.ModelAdmin):
+class RouteAdmin(ManagedByConfigWarningMixin, admin.ModelAdmin):
     form = RouteForm
     list_display = ["name", "kinds", "risk_levels", "filters_shown", "targets_shown", "is_active"]
     list_filter = ["is_active", "managed_by_config"]

@@ -3,6 +3,7 @@
 Callers (the `escalation` app) build an `Alert` and pass it to
 `notifications.services.alert_dispatch(alert=...)`, which routes it to channels and users,
 writes one outbox row per target under a unique dedupe key and delivers after commit.
+`Alert.roles` names an audience by role: those users are emailed whether or not a route matches.
 """
 
 from dataclasses import dataclass, field
@@ -38,3 +39,7 @@ class Alert:
     url: str = ""  # absolute link to the case in the admin
     # Further plain values for templates (e.g. masked phone, risk reasons). Never a full phone.
     extra: dict = field(default_factory=dict)
+    # The audience by role (Django group names, see core.roles), e.g. ("supervisor",) at ladder
+    # level 1: every active user holding one of them gets an email, on top of what routes match,
+    # so escalations reach the right people even with no route configured.
+    roles: tuple[str, ...] = ()

@@ -7,5 +7,5 @@ class NotificationsConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # register the channel adapters
-        from notifications import channels  # noqa: F401
+        # register the channel adapters and the deploy checks
+        from notifications import channels, checks  # noqa: F401

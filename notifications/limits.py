@@ -12,13 +12,14 @@ def rate_limit_wait(*, sent_at: list[float], now: float, per_minute: int, per_se
 
     `sent_at` holds the unix times of earlier sends (any order, may include stale ones). Sliding
     windows, not fixed ones: a fixed minute would let 2x the limit through around its boundary,
-    which is exactly what gets a DingTalk robot muted for ten minutes.
+    which is exactly what gets a DingTalk robot muted for ten minutes. Times later than `now`
+    count too: another worker read its clock later, or a send was recorded when it finished.
     """
     waits = [0.0]
     for limit, window in ((per_minute, MINUTE), (per_second, SECOND)):
         if not limit:
             continue
-        recent = sorted(t for t in sent_at if now - window < t <= now)
+        recent = sorted(t for t in sent_at if now - window < t)
         if len(recent) >= limit:
             # the oldest send that keeps the window full has to leave it first
             waits.append(recent[len(recent) - limit] + window - now)
@@ -30,7 +31,20 @@ def rate_limit_window(
 ) -> list[float]:
     """The send times still relevant for the limits (older ones are dropped to keep it short)."""
     window = MINUTE if per_minute else SECOND if per_second else 0.0
-    return sorted(t for t in sent_at if now - window < t <= now)
+    return sorted(t for t in sent_at if now - window < t)
+
+
+def rate_limit_window_finish(*, sent_at: list[float], taken: float, done: float) -> list[float]:
+    """The window with the send reserved at `taken` moved to `done`, when it actually finished.
+
+    The vendor counts a message when it arrives, which may be well after the slot was taken (a
+    busy worker, a large digest): counting from the end keeps the robot's own count in bounds.
+    """
+    times = list(sent_at)
+    if taken in times:
+        times.remove(taken)
+        times.append(done)
+    return sorted(times)
 
 
 def retry_backoff(*, attempt: int, base: float, cap: float) -> float:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from notifications.alerts import Alert, AlertKind
+from notifications.limits import truncate_bytes
 from notifications.redaction import scrub_phones
 
 RISK_LABELS = {
@@ -26,21 +27,38 @@ RISK_LABELS = {
 RISK_MARKS = {"red": "🔴", "yellow": "🟡", "blue": "🔵"}
 RISK_ORDER = {"blue": 0, "yellow": 1, "red": 2}
 
+# Longest headline shown per alert in a digest (30 Chinese characters): 8 lines still fit WeCom's
+# 2,048-byte text messages with a link each.
+DIGEST_LINE_BYTES = 90
+
 SLA_LABELS = {
     "first_response": gettext_lazy("first response (1 hour)"),
     "close": gettext_lazy("closing the loop (24 hours)"),
 }
 
-# Optional `Alert.extra` entries that messages show, with their labels. Other keys travel only in
-# the generic webhook's JSON.
-EXTRA_LABELS = {
-    "customer": gettext_lazy("Customer"),
-    "phone": gettext_lazy("Phone"),
-    "assignee": gettext_lazy("Assignee"),
-    "reasons": gettext_lazy("Risk signals"),
-    "incident": gettext_lazy("Group incident"),
-    "note": gettext_lazy("Note"),
-}
+# Optional `Alert.extra` entries that messages show: label -> the keys read, first one set wins.
+# The escalation app sends `masked_phone`, `risk_reasons` (triage's list of {signal, evidence})
+# and `risk_reason` (its one-line summary); `phone` and `reasons` are the older names. Other keys
+# travel only in the generic webhook's JSON.
+EXTRA_FIELDS = (
+    (gettext_lazy("Customer"), ("customer",)),
+    (gettext_lazy("Phone"), ("masked_phone", "phone")),
+    (gettext_lazy("Assignee"), ("assignee",)),
+    (gettext_lazy("Risk signals"), ("risk_reasons", "reasons", "risk_reason")),
+    (gettext_lazy("Group incident"), ("incident",)),
+    (gettext_lazy("Note"), ("note",)),
+)
+
+
+def _extra_text(value) -> str:
+    """A list shows as `a; b`; a triage reason {signal, evidence} as `signal: “e1”, “e2”`."""
+    if isinstance(value, dict):
+        signal = value.get("signal") or value.get("code") or ""
+        evidence = ", ".join(f"“{e}”" for e in value.get("evidence") or ())
+        return f"{signal}: {evidence}" if signal and evidence else str(signal or evidence)
+    if isinstance(value, list | tuple):
+        return "; ".join(text for text in (_extra_text(v) for v in value) if text)
+    return str(value)
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,7 @@ def alert_to_dict(alert: Alert) -> dict:
         "escalation_level": alert.escalation_level,
         "url": alert.url,
         "extra": alert.extra,
+        "roles": list(alert.roles),
     }
 
 
@@ -110,6 +129,7 @@ def alert_from_dict(data: dict) -> Alert:
         escalation_level=data.get("escalation_level"),
         url=data.get("url", ""),
         extra=data.get("extra") or {},
+        roles=tuple(data.get("roles") or ()),
     )
 
 
@@ -177,13 +197,11 @@ def message_for_alert(*, alert: Alert, now: datetime) -> Message:
         lines.append(Line(_("Due"), f"{what} — {when}" if when else str(what)))
     if alert.escalation_level is not None:
         lines.append(Line(_("Escalation level"), str(alert.escalation_level)))
-    for key, label in EXTRA_LABELS.items():
-        value = extra.get(key)
-        if value in (None, "", []):
-            continue
-        if isinstance(value, list | tuple):
-            value = "; ".join(str(v) for v in value)
-        lines.append(Line(str(label), str(value)))
+    for label, keys in EXTRA_FIELDS:
+        value = next((extra[k] for k in keys if extra.get(k) not in (None, "", [], {})), None)
+        text = _extra_text(value) if value is not None else ""
+        if text:
+            lines.append(Line(str(label), text))
     if alert.kind == AlertKind.TEST and not lines:
         lines.append(Line("", _("If you can read this, the channel works.")))
     link = case_link(alert.url)
@@ -214,13 +232,17 @@ def message_for_alert(*, alert: Alert, now: datetime) -> Message:
 
 
 def message_for_digest(*, alerts: list[Alert], now: datetime) -> Message:
-    """Several alerts for one rate-limited robot, merged into one message (one line each)."""
+    """Several alerts for one rate-limited robot, merged into one message (one line each).
+
+    Each line's text is cut to DIGEST_LINE_BYTES so a digest of the channel's capacity fits the
+    vendor's byte limit (delivery still checks the rendered size and defers what does not fit).
+    """
     items = [message_for_alert(alert=a, now=now) for a in alerts]
     top = max((a.risk_level for a in alerts), key=lambda r: RISK_ORDER.get(r, -1), default="")
     lines = tuple(
         Line(
             f"{RISK_MARKS.get(item.risk_level, '')} {item.payload['case']}".strip(),
-            item.title,
+            truncate_bytes(item.title, DIGEST_LINE_BYTES),
             href=item.link,
         )
         for item in items

@@ -5,14 +5,25 @@ from urllib.parse import parse_qsl, urlsplit
 
 from core.masking import mask_phone
 
-# Mainland mobile numbers (optionally +86) not glued to other digits.
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[- ]?)?(1[3-9]\d{9})(?!\d)")
+# Mainland mobile numbers (optionally +86) not glued to other digits, written plain, in 3-4-4
+# groups (`138 1234 5678`, `138-1234-5678`) or with full-width characters (`１３８１２３４５６７８`).
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
+_SEP = r"[\s\-－]?"
+_D = r"[0-9０-９]"
+_MOBILE = re.compile(
+    rf"(?<![0-9０-９])(?:[+＋]?[8８][6６]{_SEP})?"
+    rf"([1１][3-9３-９]{_D}){_SEP}({_D}{{4}}){_SEP}({_D}{{4}})(?![0-9０-９])"
+)
+
+
+def _mask(match: re.Match) -> str:
+    return mask_phone("".join(match.groups()).translate(_FULL_WIDTH))
 
 
 def scrub_phones(value):
     """Mask every full mobile number inside strings, lists and dicts (recursively)."""
     if isinstance(value, str):
-        return _MOBILE.sub(lambda m: mask_phone(m.group(1)), value)
+        return _MOBILE.sub(_mask, value)
     if isinstance(value, list | tuple):
         return [scrub_phones(v) for v in value]
     if isinstance(value, dict):

@@ -3,7 +3,7 @@
 An adapter turns a vendor-neutral `Message` into the vendor's request, sends it synchronously and
 reads the vendor's answer: `send(*, destination, message, now) -> SendResult`. It never raises for
 a failed send (the result says so) and never puts the URL or the secret in the result: both are
-credentials. Adding a channel = one module here plus its `register` call.
+credentials. `fits(*, destination, message) -> bool` says whether a message goes out whole. Adding a channel = one module here plus its `register` call.
 """
 
 import json
@@ -50,6 +50,10 @@ class Adapter(Protocol):
     kind: str
 
     def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult: ...
+
+    # True when `message` goes out whole: `send` would not drop lines to meet the vendor's
+    # size limit. Delivery uses it to size a digest, so no alert is marked sent unseen.
+    def fits(self, *, destination: Destination, message: Message) -> bool: ...
 
 
 _REGISTRY: dict[str, Adapter] = {}

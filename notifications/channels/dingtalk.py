@@ -4,6 +4,7 @@ import base64
 import hashlib
 import hmac
 import json
+from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote_plus
 
@@ -23,6 +24,17 @@ from notifications.messages import Message
 KIND = "dingtalk"
 # DingTalk documents no byte limit for markdown; 20,000 bytes is what its server accepts.
 MAX_BYTES = 20000
+# "send too fast, exceed 20 times per minute": the robot then refuses everything for 10 minutes.
+MUTED_ERRCODE = 130101
+MUTED_SECONDS = 600.0
+
+
+def _errcode(answer: str):
+    try:
+        data = json.loads(answer)
+    except ValueError:
+        return None
+    return data.get("errcode") if isinstance(data, dict) else None
 
 
 def sign(*, secret: str, timestamp_ms: int) -> str:
@@ -80,8 +92,16 @@ def payload(*, destination: Destination, message: Message) -> dict:
     }
 
 
+def fits(*, destination: Destination, message: Message) -> bool:
+    render = _markdown if destination.use_markdown else _text
+    return byte_len(render(message, destination.keyword)) <= MAX_BYTES
+
+
 class DingTalkAdapter:
     kind = KIND
+
+    def fits(self, *, destination: Destination, message: Message) -> bool:
+        return fits(destination=destination, message=message)
 
     def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
         body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)
@@ -90,7 +110,11 @@ class DingTalkAdapter:
             body=body.encode(),
             destination=destination,
         )
-        return json_code_result(result, code_keys=("errcode",), msg_keys=("errmsg",))
+        result = json_code_result(result, code_keys=("errcode",), msg_keys=("errmsg",))
+        if not result.ok and str(_errcode(result.answer)) == str(MUTED_ERRCODE):
+            # the robot is muted for ten minutes: retrying sooner only fails again
+            return replace(result, retry_after=MUTED_SECONDS)
+        return result
 
 
 register(DingTalkAdapter())

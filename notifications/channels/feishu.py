@@ -86,8 +86,18 @@ def payload(*, destination: Destination, message: Message, now: datetime) -> dic
     return body
 
 
+def fits(*, destination: Destination, message: Message) -> bool:
+    keyword = destination.keyword
+    if destination.use_markdown:
+        return _size(_post_content(message, keyword)) <= CONTENT_BUDGET
+    return byte_len(_text(message, keyword)) <= CONTENT_BUDGET
+
+
 class FeishuAdapter:
     kind = KIND
+
+    def fits(self, *, destination: Destination, message: Message) -> bool:
+        return fits(destination=destination, message=message)
 
     def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
         body = json.dumps(

@@ -53,8 +53,18 @@ def payload(*, destination: Destination, message: Message) -> dict:
     }
 
 
+def fits(*, destination: Destination, message: Message) -> bool:
+    keyword = destination.keyword
+    if destination.use_markdown:
+        return byte_len(_mrkdwn(message, keyword)) <= SECTION_MAX
+    return byte_len(with_keyword(message.text, keyword)) <= FALLBACK_MAX
+
+
 class SlackAdapter:
     kind = KIND
+
+    def fits(self, *, destination: Destination, message: Message) -> bool:
+        return fits(destination=destination, message=message)
 
     def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
         body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)

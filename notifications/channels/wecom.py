@@ -54,8 +54,17 @@ def payload(*, destination: Destination, message: Message) -> dict:
     return {"msgtype": "text", "text": {"content": content, "mentioned_mobile_list": []}}
 
 
+def fits(*, destination: Destination, message: Message) -> bool:
+    if destination.use_markdown:
+        return byte_len(_markdown(message, destination.keyword)) <= MARKDOWN_MAX_BYTES
+    return byte_len(_text(message, destination.keyword)) <= TEXT_MAX_BYTES
+
+
 class WeComAdapter:
     kind = KIND
+
+    def fits(self, *, destination: Destination, message: Message) -> bool:
+        return fits(destination=destination, message=message)
 
     def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
         body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
+from core.models import Store
 from core.roles import ALL_ROLES
 from notifications.alerts import AlertKind
 from notifications.models import Channel, ChannelKind, Route
@@ -96,12 +97,59 @@ def _bool(value, default: bool, path: str, errors: _Errors) -> bool:
     return value
 
 
+# PositiveIntegerField's range on PostgreSQL (SQLite would store more, PostgreSQL would crash).
+LIMIT_MAX = 2_147_483_647
+
+
 def _limit(value, path: str, errors: _Errors) -> int | None:
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-        errors.add(path, _("Give a whole number, 0 or more."))
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= LIMIT_MAX:
+        errors.add(path, _("Give a whole number from 0 to %(max)d.") % {"max": LIMIT_MAX})
         return None
+    return value
+
+
+def _max_length(model, name: str) -> int:
+    return model._meta.get_field(name).max_length
+
+
+def _text(spec: dict, key: str, path: str, errors: _Errors, *, max_length: int) -> str:
+    """An optional text value of at most `max_length` characters ("" when absent or wrong)."""
+    value = spec.get(key)
+    if value is None:
+        return ""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # YAML reads `secret: 123456` as a number
+    if not isinstance(value, str):
+        errors.add(f"{path}.{key}", _("Give a text value."))
+        return ""
+    if len(value) > max_length:
+        errors.add(
+            f"{path}.{key}",
+            _("At most %(max)d characters (it has %(length)d).")
+            % {"max": max_length, "length": len(value)},
+        )
+        return ""
+    return value
+
+
+def _from_env(
+    spec: dict, key: str, path: str, environ: Mapping[str, str], errors: _Errors
+) -> str | None:
+    """The value of the environment variable named by `spec[key]`; None when not asked for."""
+    variable = spec.get(key)
+    if variable is None or variable == "":
+        return None
+    if not isinstance(variable, str):
+        errors.add(f"{path}.{key}", _("Give the name of an environment variable."))
+        return ""
+    value = environ.get(variable, "")
+    if not value:
+        errors.add(
+            f"{path}.{key}",
+            _("The environment variable %(name)s is not set.") % {"name": variable},
+        )
     return value
 
 
@@ -110,33 +158,44 @@ def _channel_fields(spec, i: int, environ: Mapping[str, str], errors: _Errors) -
     if not isinstance(spec, dict):
         errors.add(path, _("Each channel is a mapping with at least name and kind."))
         return None
-    for key in sorted(set(spec) - CHANNEL_KEYS):
+    for key in sorted(set(spec) - CHANNEL_KEYS, key=str):
         errors.add(f"{path}.{key}", _("Unknown key."))
     name = spec.get("name")
     if not isinstance(name, str) or not name or slugify(name) != name:
         errors.add(f"{path}.name", _("Give a name of lowercase letters, digits, - and _."))
+        name = None
+    elif len(name) > _max_length(Channel, "name"):
+        errors.add(
+            f"{path}.name",
+            _("At most %(max)d characters.") % {"max": _max_length(Channel, "name")},
+        )
+        name = None
     kind = spec.get("kind")
-    if kind not in ChannelKind.values:
+    if not isinstance(kind, str) or kind not in ChannelKind.values:
         errors.add(
             f"{path}.kind",
             _("Unknown kind; choose one of: %(kinds)s.") % {"kinds": ", ".join(ChannelKind.values)},
         )
-    url = spec.get("url") or ""
-    if spec.get("url_env"):
-        url = environ.get(spec["url_env"], "")
-        if not url:
+        kind = None
+    url = _text(spec, "url", path, errors, max_length=_max_length(Channel, "url"))
+    from_env = _from_env(spec, "url_env", path, environ, errors)
+    if from_env is not None:
+        url = from_env
+        if len(url) > _max_length(Channel, "url"):
             errors.add(
                 f"{path}.url_env",
-                _("The environment variable %(name)s is not set.") % {"name": spec["url_env"]},
+                _("At most %(max)d characters.") % {"max": _max_length(Channel, "url")},
             )
-    secret = spec.get("secret") or ""
-    if spec.get("secret_env"):
-        secret = environ.get(spec["secret_env"], "")
-        if not secret:
+    secret = _text(spec, "secret", path, errors, max_length=_max_length(Channel, "secret"))
+    from_env = _from_env(spec, "secret_env", path, environ, errors)
+    if from_env is not None:
+        secret = from_env
+        if len(secret) > _max_length(Channel, "secret"):
             errors.add(
                 f"{path}.secret_env",
-                _("The environment variable %(name)s is not set.") % {"name": spec["secret_env"]},
+                _("At most %(max)d characters.") % {"max": _max_length(Channel, "secret")},
             )
+    keyword = _text(spec, "keyword", path, errors, max_length=_max_length(Channel, "keyword"))
     recipients = _strings(spec.get("to"), f"{path}.to", errors)
     if kind == ChannelKind.EMAIL:
         if not recipients:
@@ -146,7 +205,7 @@ def _channel_fields(spec, i: int, environ: Mapping[str, str], errors: _Errors) -
                 validate_email(address)
             except ValidationError:
                 errors.add(f"{path}.to", _("Not an email address: %(value)s") % {"value": address})
-    elif kind in ChannelKind.values:
+    elif kind is not None:
         try:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError:
@@ -155,12 +214,15 @@ def _channel_fields(spec, i: int, environ: Mapping[str, str], errors: _Errors) -
     language = spec.get("language") or ""
     if language not in ("", "zh-hans", "en"):
         errors.add(f"{path}.language", _("Choose zh-hans or en."))
+        language = ""
+    if name is None:
+        return None
     return {
         "name": name,
         "kind": kind,
         "url": url if kind != ChannelKind.EMAIL else "",
-        "secret": str(secret),
-        "keyword": str(spec.get("keyword") or ""),
+        "secret": secret,
+        "keyword": keyword,
         "recipients": recipients,
         "use_markdown": _bool(spec.get("markdown"), True, f"{path}.markdown", errors),
         "language": language,
@@ -180,11 +242,18 @@ def _route_fields(spec, i: int, channel_names: set[str], errors: _Errors) -> dic
     if not isinstance(spec, dict):
         errors.add(path, _("Each route is a mapping with at least kinds."))
         return None
-    for key in sorted(set(spec) - ROUTE_KEYS):
+    for key in sorted(set(spec) - ROUTE_KEYS, key=str):
         errors.add(f"{path}.{key}", _("Unknown key."))
     name = spec.get("name") or f"route-{i + 1}"
     if not isinstance(name, str):
         errors.add(f"{path}.name", _("Give a text name."))
+        name = None
+    elif len(name) > _max_length(Route, "name"):
+        errors.add(
+            f"{path}.name",
+            _("At most %(max)d characters.") % {"max": _max_length(Route, "name")},
+        )
+        name = None
     kinds = _strings(spec.get("kinds"), f"{path}.kinds", errors)
     if not kinds:
         errors.add(f"{path}.kinds", _("Give at least one alert kind."))
@@ -213,11 +282,22 @@ def _route_fields(spec, i: int, channel_names: set[str], errors: _Errors) -> dic
     users = _strings(spec.get("users"), f"{path}.users", errors)
     if not channels and not roles and not users:
         errors.add(path, _("A route needs channels, roles or users to send to."))
+    stores = sorted(set(_strings(spec.get("stores"), f"{path}.stores", errors)))
+    known_stores = set(Store.objects.filter(code__in=stores).values_list("code", flat=True))
+    unknown_stores = [code for code in stores if code not in known_stores]
+    if unknown_stores:
+        # like the admin form: a typo would silently make the route match nothing
+        errors.add(
+            f"{path}.stores",
+            _("Unknown store codes: %(codes)s") % {"codes": ", ".join(unknown_stores)},
+        )
+    if name is None:
+        return None
     return {
         "name": name,
         "kinds": sorted(set(kinds)),
         "risk_levels": sorted(set(risk_levels)),
-        "store_codes": sorted(set(_strings(spec.get("stores"), f"{path}.stores", errors))),
+        "store_codes": stores,
         "regions": sorted(set(_strings(spec.get("regions"), f"{path}.regions", errors))),
         "escalation_levels": sorted(set(levels)),
         "roles": sorted(set(roles)),
@@ -226,6 +306,14 @@ def _route_fields(spec, i: int, channel_names: set[str], errors: _Errors) -> dic
         "managed_by_config": True,
         "channels": sorted(set(channels)),
     }
+
+
+def _channel_label(name: str) -> str:
+    return _("channel %(name)s") % {"name": name}
+
+
+def _route_label(name: str) -> str:
+    return _("route %(name)s") % {"name": name}
 
 
 def _upsert(model, fields: dict, summary: ConfigSummary, label: str):
@@ -251,8 +339,8 @@ def alert_config_load(*, data, environ: Mapping[str, str], prune: bool = False) 
     if not isinstance(data, dict):
         raise InvalidInput(_("The file must hold a mapping with `channels` and/or `routes`."))
     errors = _Errors()
-    for key in sorted(set(data) - {"channels", "routes"}):
-        errors.add(key, _("Unknown key."))
+    for key in sorted(set(data) - {"channels", "routes"}, key=str):
+        errors.add(str(key), _("Unknown key."))
     channel_specs = _as_list(data.get("channels"))
     route_specs = _as_list(data.get("routes"))
     channels = [_channel_fields(s, i, environ, errors) for i, s in enumerate(channel_specs)]
@@ -269,11 +357,11 @@ def alert_config_load(*, data, environ: Mapping[str, str], prune: bool = False) 
 
     summary = ConfigSummary()
     for fields in channels:
-        _upsert(Channel, fields, summary, f"channel {fields['name']}")
+        _upsert(Channel, fields, summary, _channel_label(fields["name"]))
     by_name = {c.name: c for c in Channel.objects.filter(name__in=known)}
     for fields in routes:
         channel_names = fields.pop("channels")
-        label = f"route {fields['name']}"
+        label = _route_label(fields["name"])
         route, touched = _upsert(Route, fields, summary, label)
         current = set(route.channels.values_list("name", flat=True))
         if current != set(channel_names):
@@ -290,11 +378,16 @@ def alert_config_load(*, data, environ: Mapping[str, str], prune: bool = False) 
                 _("%(route)s: no user named %(name)s yet.") % {"route": label, "name": username}
             )
     touched = set(summary.created + summary.updated)
-    every = [f"channel {c['name']}" for c in channels] + [f"route {r['name']}" for r in routes]
+    every = [_channel_label(c["name"]) for c in channels] + [
+        _route_label(r["name"]) for r in routes
+    ]
     summary.unchanged = [label for label in every if label not in touched]
     if prune:
-        for model, kept, word in ((Route, route_names, "route"), (Channel, names, "channel")):
+        for model, kept, label in (
+            (Route, route_names, _route_label),
+            (Channel, names, _channel_label),
+        ):
             stale = model.objects.filter(managed_by_config=True).exclude(name__in=kept)
-            summary.deleted += [f"{word} {n}" for n in stale.values_list("name", flat=True)]
+            summary.deleted += [label(n) for n in stale.values_list("name", flat=True)]
             stale.delete()
     return summary

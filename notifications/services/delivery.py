@@ -8,21 +8,28 @@ of that channel along as one digest message.
 """
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, F, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, NotPermitted
 from notifications.alerts import Alert, AlertKind
 from notifications.channels import Destination, SendResult, get_adapter
-from notifications.limits import rate_limit_wait, rate_limit_window, retry_backoff
+from notifications.limits import (
+    rate_limit_wait,
+    rate_limit_window,
+    rate_limit_window_finish,
+    retry_backoff,
+)
 from notifications.messages import alert_from_dict, message_for_alert, message_for_digest
 from notifications.models import ACTIVE_STATUSES, Channel, ChannelKind, Notification, Status
+from notifications.redaction import redact, scrub_phones
 
 logger = logging.getLogger(__name__)
 
@@ -73,40 +80,86 @@ def _claim(notification_id: int, now: datetime) -> bool:
     )
 
 
-def channel_take_slot(*, channel_id: int, now: datetime) -> float:
-    """Reserve one send in the channel's rate-limit window: 0 if reserved, else seconds to wait.
+def _robot_limits(channels: list[Channel]) -> tuple[int, int]:
+    """The strictest non-zero (per minute, per second) among channels posting to one robot."""
+    minutes = [c.rate_limits[0] for c in channels if c.rate_limits[0]]
+    seconds = [c.rate_limits[1] for c in channels if c.rate_limits[1]]
+    return min(minutes, default=0), min(seconds, default=0)
 
-    The channel row lock serialises workers sending to the same robot; the window holds at most
-    `per_minute` timestamps, so this costs the same however busy the channel has been.
+
+def _lock_robot(channel_id: int) -> tuple[Channel | None, list[Channel]]:
+    """Lock the channels posting to `channel_id`'s robot (its URL); the first holds the window.
+
+    Locking in id order means two workers cannot deadlock. Call inside a transaction.
+    """
+    channel = Channel.objects.filter(pk=channel_id).first()
+    if channel is None:
+        return None, []
+    lookup = {"url": channel.url} if channel.url else {"pk": channel_id}
+    robot = list(Channel.objects.select_for_update().filter(**lookup).order_by("pk"))
+    return (robot[0] if robot else None), robot
+
+
+def channel_take_slot(*, channel_id: int, now: datetime) -> float:
+    """Reserve one send in the robot's rate-limit window: 0 if reserved, else seconds to wait.
+
+    The vendor limits the *robot* (its URL), not our channel row: channels sharing one URL share
+    one window, kept on the lowest-id of them, and the strictest of their limits applies. The
+    row locks serialise workers sending to the same robot; the window holds at most `per_minute`
+    timestamps, so this costs the same however busy the robot has been.
     """
     with transaction.atomic():
-        channel = Channel.objects.select_for_update().get(pk=channel_id)
-        per_minute, per_second = channel.rate_limits
+        owner, robot = _lock_robot(channel_id)
+        if owner is None:
+            return 0.0
+        per_minute, per_second = _robot_limits(
+            [c for c in robot if c.pk == channel_id or (c.is_active and c.is_rate_limited)]
+        )
         if not (per_minute or per_second):
             return 0.0
         stamp = now.timestamp()
-        sent_at = [float(t) for t in channel.recent_sends or []]
+        sent_at = [float(t) for t in owner.recent_sends or []]
         wait = rate_limit_wait(
             sent_at=sent_at, now=stamp, per_minute=per_minute, per_second=per_second
         )
         if wait > 0:
             return wait
-        channel.recent_sends = rate_limit_window(
+        owner.recent_sends = rate_limit_window(
             sent_at=[*sent_at, stamp], now=stamp, per_minute=per_minute, per_second=per_second
         )
-        channel.save(update_fields=["recent_sends"])
+        owner.save(update_fields=["recent_sends"])
     return 0.0
+
+
+def channel_finish_slot(*, channel_id: int, taken: datetime, done: datetime) -> None:
+    """Count a send reserved at `taken` from `done`, when the vendor has it (see limits)."""
+    with transaction.atomic():
+        owner, _robot = _lock_robot(channel_id)
+        if owner is None:
+            return
+        owner.recent_sends = rate_limit_window_finish(
+            sent_at=[float(t) for t in owner.recent_sends or []],
+            taken=taken.timestamp(),
+            done=done.timestamp(),
+        )
+        owner.save(update_fields=["recent_sends"])
+
+
+def _attached(row: Notification):
+    """Rows riding along with `row` that are not finished (attached in an earlier attempt)."""
+    return Notification.objects.filter(merged_into=row).exclude(
+        status__in=[Status.SENT, Status.FAILED]
+    )
 
 
 def _take_digest_rows(row: Notification, capacity: int, now: datetime) -> list[Notification]:
     """Rows of the same channel waiting for a slot ride along with `row` (bounded by capacity).
 
-    Rows attached in an earlier, failed attempt stay attached: they retry together.
+    Rows attached in an earlier, failed attempt stay attached: they retry together. A waiting
+    row may itself carry rows from its own failed digest: those move onto `row` with it and
+    count against the capacity, or they would point at a row that is sent without them.
     """
-    attached = Notification.objects.filter(merged_into=row).exclude(
-        status__in=[Status.SENT, Status.FAILED]
-    )
-    room = capacity - 1 - attached.count()
+    room = capacity - 1 - _attached(row).count()
     if room > 0:
         waiting = list(
             Notification.objects.filter(
@@ -116,12 +169,41 @@ def _take_digest_rows(row: Notification, capacity: int, now: datetime) -> list[N
             .order_by("created_at", "pk")
             .values_list("pk", flat=True)[:room]
         )
-        if waiting:
+        carried = dict(
+            Notification.objects.filter(merged_into_id__in=waiting)
+            .exclude(status__in=[Status.SENT, Status.FAILED])
+            .values("merged_into_id")
+            .annotate(n=Count("pk"))
+            .values_list("merged_into_id", "n")
+        )
+        taken = []
+        for pk in waiting:
+            size = 1 + carried.get(pk, 0)
+            if size <= room:
+                taken.append(pk)
+                room -= size
+        if taken:
             # conditional on the status: a row whose own task claimed it meanwhile stays its own
             Notification.objects.filter(
-                pk__in=waiting, status=Status.DEFERRED, merged_into__isnull=True
+                pk__in=taken, status=Status.DEFERRED, merged_into__isnull=True
             ).update(status=Status.SENDING, merged_into=row, claimed_at=now)
-    return list(attached.order_by("created_at", "pk"))
+            # only the rows taken just now point at `row`; their own riders come along
+            taken_now = list(
+                Notification.objects.filter(pk__in=taken, merged_into=row).values_list(
+                    "pk", flat=True
+                )
+            )
+            Notification.objects.filter(merged_into_id__in=taken_now).exclude(
+                status__in=[Status.SENT, Status.FAILED]
+            ).update(status=Status.SENDING, merged_into=row, claimed_at=now)
+    return list(_attached(row).order_by("created_at", "pk"))
+
+
+def _release(rows: list[Notification], now: datetime) -> None:
+    """Digest rows that did not fit the vendor's size limit wait for the next slot again."""
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(
+        status=Status.DEFERRED, merged_into=None, next_attempt_at=now
+    )
 
 
 def _record(row: Notification, merged: list[Notification], result: SendResult, now: datetime):
@@ -202,13 +284,52 @@ def _fail_now(row: Notification, error: str) -> DeliveryOutcome:
     return DeliveryOutcome(status=Status.FAILED)
 
 
+def _render(row: Notification, merged: list[Notification], now: datetime):
+    alert = alert_from_dict(row.alert)
+    if merged:
+        return message_for_digest(
+            alerts=[alert, *(alert_from_dict(r.alert) for r in merged)], now=now
+        )
+    return message_for_alert(alert=alert, now=now)
+
+
+def _render_and_send(
+    row: Notification, merged: list[Notification], destination: Destination, now: datetime
+) -> tuple[list[Notification], SendResult]:
+    """Render (shrinking a digest to what the vendor takes) and send; never raises.
+
+    Returns the digest rows actually sent along. A row that breaks rendering or the adapter
+    (a bad header, a broken translation) must end as a recorded failure, not stay `sending`.
+    """
+    adapter = get_adapter(destination.kind)
+    released: list[Notification] = []
+    try:
+        message = _render(row, merged, now)
+        # Lines of a digest the vendor would cut off would be marked sent unseen: such rows wait
+        # for the next slot instead.
+        while merged and not adapter.fits(destination=destination, message=message):
+            released.insert(0, merged.pop())
+            message = _render(row, merged, now)
+        if released:
+            _release(released, now)
+        return merged, adapter.send(destination=destination, message=message, now=now)
+    except Exception as exc:  # noqa: BLE001 - any bug while sending becomes a recorded failure
+        error = redact(scrub_phones(f"{type(exc).__name__}: {exc}"), secrets=destination.secrets)
+        logger.warning("notification %s: send raised %s", row.pk, type(exc).__name__)
+        if released:
+            _release(released, now)
+        return merged, SendResult(ok=False, error=error[:500])
+
+
 def notification_deliver(*, notification_id: int, now: datetime | None = None) -> DeliveryOutcome:
     """Try to deliver one outbox row now. Quietly does nothing if it is gone, done or not due."""
     now = now or timezone.now()
+    started = time.monotonic()
     if not _claim(notification_id, now):
         return DeliveryOutcome(status="skipped")
     row = Notification.objects.select_related("channel").get(pk=notification_id)
     merged: list[Notification] = []
+    slot_taken = False
     if row.target_key.startswith("user:"):
         destination = Destination(
             kind=ChannelKind.EMAIL, recipients=(row.recipient,), alert_key=row.alert_key
@@ -226,18 +347,20 @@ def notification_deliver(*, notification_id: int, now: datetime | None = None) -
                     status=Status.DEFERRED, next_attempt_at=now + timedelta(seconds=wait)
                 )
                 return DeliveryOutcome(status=Status.DEFERRED, retry_in=wait)
+            slot_taken = True
             merged = _take_digest_rows(row, DIGEST_CAPACITY.get(channel.kind, 20), now)
+        else:
+            # rows attached while the channel was rate-limited still ride along (and are
+            # recorded with this row) even if the limit has since been lifted
+            merged = list(_attached(row).order_by("created_at", "pk"))
         destination = _destination(channel, row.alert_key)
         language = channel.language
     with translation.override(language or settings.LANGUAGE_CODE):
-        if merged:
-            alerts = [alert_from_dict(r.alert) for r in [row, *merged]]
-            message = message_for_digest(alerts=alerts, now=now)
-        else:
-            message = message_for_alert(alert=alert_from_dict(row.alert), now=now)
-        result = get_adapter(destination.kind).send(
-            destination=destination, message=message, now=now
-        )
+        merged, result = _render_and_send(row, merged, destination, now)
+    if slot_taken:
+        # `now` plus the time this took: the caller's clock, however it is given
+        done = now + timedelta(seconds=time.monotonic() - started)
+        channel_finish_slot(channel_id=row.channel_id, taken=now, done=done)
     return _record(row, merged, result, now)
 
 
@@ -253,9 +376,26 @@ def notification_requeue_due(*, now: datetime | None = None, limit: int = 500) -
     now = now or timezone.now()
     stuck = now - timedelta(seconds=settings.NOTIFICATIONS_STUCK_AFTER)
     overdue = now - REQUEUE_GRACE
-    Notification.objects.filter(status=Status.SENDING, claimed_at__lt=stuck).update(
-        status=Status.RETRYING, next_attempt_at=overdue
+    stuck_rows = Notification.objects.filter(status=Status.SENDING, claimed_at__lt=stuck)
+    # A send that never finished counts as an attempt, so a row that kills its worker every
+    # time ends `failed` instead of looping for ever. Rows riding in a digest follow their head.
+    stuck_rows.filter(
+        merged_into__isnull=True, attempts__gte=settings.NOTIFICATIONS_MAX_ATTEMPTS - 1
+    ).update(
+        status=Status.FAILED,
+        attempts=F("attempts") + 1,
+        next_attempt_at=None,
+        last_error=_("The send did not finish (the worker stopped?); attempts used up."),
     )
+    stuck_rows.filter(merged_into__isnull=True).update(
+        status=Status.RETRYING, attempts=F("attempts") + 1, next_attempt_at=overdue
+    )
+    stuck_rows.update(status=Status.RETRYING, next_attempt_at=overdue)
+    # Safety net: a row still waiting but attached to a digest that is finished would never be
+    # picked up again (claims skip attached rows); it goes back on its own.
+    Notification.objects.filter(
+        status__in=ACTIVE_STATUSES, merged_into__status__in=[Status.SENT, Status.FAILED]
+    ).update(merged_into=None, next_attempt_at=overdue)
     due = list(
         Notification.objects.filter(
             status__in=ACTIVE_STATUSES, merged_into__isnull=True, next_attempt_at__lte=overdue

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import InvalidInput
+from core.roles import ROLE_LABELS
 from notifications import selectors
 from notifications.alerts import Alert, AlertKind
 from notifications.messages import alert_to_dict
@@ -27,6 +28,12 @@ def _check(alert: Alert) -> None:
         errors["dedupe_key"] = _("This field is required.")
     elif len(alert.dedupe_key) > ALERT_KEY_MAX:
         errors["dedupe_key"] = _("At most %(max)d characters.") % {"max": ALERT_KEY_MAX}
+    if isinstance(alert.roles, str) or any(
+        not isinstance(role, str) or role not in ROLE_LABELS for role in alert.roles
+    ):
+        errors["roles"] = _("Give a list of role names: %(roles)s.") % {
+            "roles": ", ".join(ROLE_LABELS)
+        }
     if alert.due_at is not None and timezone.is_naive(alert.due_at):
         errors["due_at"] = _("Give an aware datetime.")
     if errors:
@@ -55,7 +62,8 @@ def alert_dispatch(*, alert: Alert, now: datetime | None = None) -> list[Notific
     routes = selectors.route_list_matching(alert=alert)
     # target key -> row fields; a dict keeps the first route's order and gives each target once
     targets: dict[str, dict] = {}
-    roles: set[str] = set()
+    # the alert's own audience by role comes on top of the routes' (see Alert.roles)
+    roles: set[str] = set(alert.roles)
     usernames: set[str] = set()
     for route in routes:
         for channel in route.channels.all():

@@ -1,5 +1,6 @@
 import pytest
 
+from notifications.forms import ChannelForm
 from notifications.models import Channel, Notification, Route
 from notifications.services import alert_dispatch
 from tests.notifications.factories import AlertFactory, ChannelFactory, RouteFactory
@@ -213,3 +214,45 @@ def test_a_log_entry_shows_the_vendors_answer_and_cannot_be_edited(admin_client)
     assert "Vendor error 93000: bad key" in html
     assert "errcode" in html
     assert 'name="_save"' not in html
+
+
+def test_saving_a_channel_keeps_sends_recorded_while_the_form_was_submitted(
+    admin_client, monkeypatch
+):
+    admin_client.post("/admin/notifications/channel/add/", channel_form())
+    channel = Channel.objects.get(name="duty-ding")
+    original_clean = ChannelForm.clean
+
+    def clean_while_a_worker_sends(form):
+        # a worker takes a rate-limit slot after the admin loaded the row, before it saves
+        Channel.objects.filter(pk=channel.pk).update(recent_sends=[1767225600.0])
+        return original_clean(form)
+
+    monkeypatch.setattr(ChannelForm, "clean", clean_while_a_worker_sends)
+    response = admin_client.post(
+        f"/admin/notifications/channel/{channel.pk}/change/",
+        channel_form(new_url="", new_secret="", keyword="[告警]"),
+    )
+
+    assert response.status_code == 302
+    channel.refresh_from_db()
+    assert (channel.keyword, channel.recent_sends) == ("[告警]", [1767225600.0])
+    assert channel.url.endswith(TOKEN)
+
+
+def test_editing_a_channel_or_route_from_the_config_file_warns_it_will_be_overwritten(
+    admin_client,
+):
+    managed = ChannelFactory(name="from-file", managed_by_config=True)
+    own = ChannelFactory(name="from-admin")
+    route = RouteFactory(roles=["supervisor"], managed_by_config=True)
+    warning = "the next load_alert_config overwrites changes made here"
+
+    pages = {
+        "managed channel": f"/admin/notifications/channel/{managed.pk}/change/",
+        "admin channel": f"/admin/notifications/channel/{own.pk}/change/",
+        "managed route": f"/admin/notifications/route/{route.pk}/change/",
+    }
+    shown = {name: warning in admin_client.get(url).content.decode() for name, url in pages.items()}
+
+    assert shown == {"managed channel": True, "admin channel": False, "managed route": True}

@@ -10,6 +10,7 @@ from django.core.management import CommandError, call_command
 
 from notifications.channels import dingtalk
 from notifications.models import Channel, Route
+from tests.factories import StoreFactory
 from tests.notifications.factories import ChannelFactory
 from tests.support.receiver import Receiver
 
@@ -233,9 +234,83 @@ def test_the_example_in_docs_alerts_md_loads(tmp_path, monkeypatch):
     monkeypatch.setenv("DUTY_DINGTALK_SECRET", "s1")
     monkeypatch.setenv("EAST_WECOM_URL", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
     monkeypatch.setenv("OPS_WEBHOOK_SECRET", "s2")
+    StoreFactory(code="SH001")
+    StoreFactory(code="SH002")
 
     out = load(tmp_path, example)
 
     assert "8 created, 0 updated, 0 unchanged" in out
     assert Route.objects.get(name="level-2-escalations").escalation_levels == [2, 3]
     assert Channel.objects.get(name="east-wecom").url.endswith("key=k")
+
+
+HOOK = "url: 'https://e.com/h'"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (f"channels:\n  - {{name: [a], kind: webhook, {HOOK}}}\n", "channels[0].name: Give a name"),
+        (
+            "channels:\n  - {name: a, kind: webhook, url_env: [X]}\n",
+            "channels[0].url_env: Give the",
+        ),
+        (
+            f"channels:\n  - {{name: a, kind: webhook, {HOOK}, secret_env: [X]}}\n",
+            "channels[0].secret_env: Give the name of an environment variable.",
+        ),
+        (
+            f"channels:\n  - {{name: a, kind: webhook, {HOOK}, keyword: '{'k' * 65}'}}\n",
+            "channels[0].keyword: At most 64 characters",
+        ),
+        (
+            f"channels:\n  - {{name: {'a' * 65}, kind: webhook, {HOOK}}}\n",
+            "channels[0].name: At most 64 characters.",
+        ),
+        (
+            "channels:\n  - {name: a, kind: webhook, url: 'https://e.com/" + "x" * 1000 + "'}\n",
+            "channels[0].url: At most 1000 characters",
+        ),
+        (
+            f"channels:\n  - {{name: a, kind: webhook, {HOOK}, secret: [s]}}\n",
+            "channels[0].secret: Give a text value.",
+        ),
+        (
+            f"channels:\n  - {{name: a, kind: webhook, {HOOK}, rate_limit_per_minute: 99999999999}}\n",
+            "channels[0].rate_limit_per_minute: Give a whole number from 0 to 2147483647.",
+        ),
+        (
+            f"channels:\n  - {{name: a, kind: [webhook], {HOOK}}}\n",
+            "channels[0].kind: Unknown kind",
+        ),
+        (
+            f"routes:\n  - {{name: {'r' * 101}, kinds: [case_red], roles: [supervisor]}}\n",
+            "routes[0].name: At most 100 characters.",
+        ),
+        (
+            "routes:\n  - {name: [x], kinds: [case_red], roles: [supervisor]}\n",
+            "routes[0].name: Give a text name.",
+        ),
+        (
+            "routes:\n  - {kinds: [case_red], roles: [supervisor], stores: [SH001, NOPE9]}\n",
+            "routes[0].stores: Unknown store codes: NOPE9",
+        ),
+        ("1: one\nchannels: []\n", "1: Unknown key."),
+    ],
+)
+def test_malformed_values_are_refused_with_their_place_in_the_file(tmp_path, store, text, expected):
+    with pytest.raises(CommandError) as raised:
+        load(tmp_path, text)
+    assert expected in str(raised.value)
+    assert not Channel.objects.exists()
+    assert not Route.objects.exists()
+
+
+def test_a_route_may_name_known_stores(tmp_path, store):
+    load(tmp_path, "routes:\n  - {kinds: [case_red], roles: [supervisor], stores: [SH001]}\n")
+    assert Route.objects.get().store_codes == ["SH001"]
+
+
+def test_a_numeric_inline_secret_is_kept_as_text(tmp_path):
+    load(tmp_path, f"channels:\n  - {{name: a, kind: webhook, {HOOK}, secret: 123456}}\n")
+    assert Channel.objects.get().secret == "123456"

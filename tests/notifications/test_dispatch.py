@@ -164,3 +164,49 @@ def test_users_with_emails_from_factories_are_routed_by_username():
     UserFactory(username="duty_lead", email="lead@example.com")
     RouteFactory(usernames=["duty_lead"])
     assert targets(alert_dispatch(alert=AlertFactory())) == ["lead@example.com"]
+
+
+def test_the_alerts_own_roles_reach_those_users_by_email_without_any_route(
+    supervisor, manager, legal_pr, handler
+):
+    for user in (supervisor, manager, legal_pr, handler):
+        user.email = f"{user.username}@example.com"
+        user.save()
+
+    rows = alert_dispatch(alert=AlertFactory(kind="escalation", roles=("manager", "legal_pr")))
+
+    assert targets(rows) == ["legal_pr@example.com", "manager@example.com"]
+    assert {row.target_key for row in rows} == {f"user:{manager.pk}", f"user:{legal_pr.pk}"}
+
+
+def test_alert_roles_add_to_route_targets_and_each_user_is_emailed_once(supervisor, manager):
+    for user in (supervisor, manager):
+        user.email = f"{user.username}@example.com"
+        user.save()
+    RouteFactory(roles=["supervisor"], channels=[ChannelFactory(name="duty")])
+
+    rows = alert_dispatch(alert=AlertFactory(roles=("supervisor", "manager")))
+
+    assert targets(rows) == ["duty", "manager@example.com", "supervisor@example.com"]
+    assert Notification.objects.count() == 3
+
+
+def test_inactive_users_with_an_alert_role_are_not_emailed(supervisor):
+    supervisor.email = "sup@example.com"
+    supervisor.is_active = False
+    supervisor.save()
+    assert alert_dispatch(alert=AlertFactory(roles=("supervisor",))) == []
+
+
+def test_alert_roles_travel_with_the_outbox_row(supervisor):
+    supervisor.email = "sup@example.com"
+    supervisor.save()
+    [row] = alert_dispatch(alert=AlertFactory(roles=("supervisor",)))
+    assert row.alert["roles"] == ["supervisor"]
+
+
+@pytest.mark.parametrize("roles", [("nobody",), "supervisor", (1,)])
+def test_an_alert_with_unknown_roles_is_refused_with_a_field_error(roles):
+    with pytest.raises(InvalidInput) as raised:
+        alert_dispatch(alert=AlertFactory(roles=roles))
+    assert "roles" in raised.value.fields

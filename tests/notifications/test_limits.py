@@ -4,6 +4,7 @@ from notifications.limits import (
     byte_len,
     rate_limit_wait,
     rate_limit_window,
+    rate_limit_window_finish,
     retry_backoff,
     truncate_bytes,
 )
@@ -18,6 +19,7 @@ from notifications.limits import (
         ([float(t) for t in range(0, 20)], 100.0, 20, 0, 0.0),  # all older than a minute
         ([99.5, 99.6, 99.7, 99.8, 99.9], 100.0, 100, 5, 0.5),  # per-second limit binds
         ([99.5, 99.6, 99.7, 99.8, 99.9], 100.0, 0, 0, 0.0),  # no limit at all
+        ([*(float(t) for t in range(82, 100)), 100.5, 101.0], 100.0, 20, 0, 42.0),  # later clocks
     ],
 )
 def test_rate_limit_wait_uses_sliding_windows(sent_at, now, per_minute, per_second, expected):
@@ -30,6 +32,17 @@ def test_rate_limit_window_keeps_only_the_last_minute():
         sent_at=[10.0, 50.0, 95.0, 99.0], now=100.0, per_minute=20, per_second=0
     )
     assert window == [50.0, 95.0, 99.0]
+
+
+def test_rate_limit_window_keeps_sends_stamped_by_a_clock_ahead_of_ours():
+    window = rate_limit_window(sent_at=[50.0, 100.5], now=100.0, per_minute=20, per_second=0)
+    assert window == [50.0, 100.5]
+
+
+def test_a_finished_send_moves_to_its_finishing_time_once():
+    window = rate_limit_window_finish(sent_at=[90.0, 95.0, 95.0], taken=95.0, done=97.5)
+    assert window == [90.0, 95.0, 97.5]
+    assert rate_limit_window_finish(sent_at=[90.0], taken=95.0, done=97.5) == [90.0]
 
 
 @pytest.mark.parametrize(

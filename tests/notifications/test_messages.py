@@ -1,5 +1,6 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from django.utils import translation
 
 from notifications.messages import message_for_alert, message_for_digest
@@ -87,3 +88,55 @@ def test_digest_lists_every_alert_with_its_link_and_the_highest_risk():
     ]
     assert all(line.href.endswith("/admin/cases/case/1/change/") for line in digest.lines)
     assert [item["case"] for item in digest.payload["items"]] == [a.case_number for a in alerts]
+
+
+def test_im_messages_show_the_masked_phone_and_risk_signals_the_sla_engine_sends():
+    # the keys escalation puts in Alert.extra; risk_reasons is triage's list of reasons
+    message = render(
+        extra={
+            "masked_phone": "138****5678",
+            "risk_reason": "健康损害: “拉肚子”",
+            "risk_reasons": [
+                {"signal": "健康损害", "code": "health", "evidence": ["拉肚子", "去医院"]},
+                {"signal": "媒体曝光", "code": "media", "evidence": ["发到微博上"]},
+            ],
+            "audience": ["supervisor"],
+        }
+    )
+    lines = {line.label: line.value for line in message.lines}
+    assert lines["Phone"] == "138****5678"
+    assert lines["Risk signals"] == "健康损害: “拉肚子”, “去医院”; 媒体曝光: “发到微博上”"
+    assert "audience" not in message.text
+
+
+def test_the_one_line_risk_reason_shows_when_there_is_no_list_of_signals():
+    message = render(extra={"risk_reason": "媒体曝光: “发到微博上”", "risk_reasons": []})
+    assert ("Risk signals", "媒体曝光: “发到微博上”") in [
+        (ln.label, ln.value) for ln in message.lines
+    ]
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "13812345678",
+        "138 1234 5678",
+        "138-1234-5678",
+        "+86 138-1234-5678",
+        "１３８１２３４５６７８",
+        "１３８　１２３４　５６７８",
+        "+86１３８－１２３４－５６７８",
+    ],
+)
+def test_a_mobile_number_however_written_is_masked(written):
+    message = render(title=f"顾客{written}投诉", extra={"masked_phone": written})
+    everything = message.text + str(message.payload)
+    assert "1234" not in everything
+    assert "１２３４" not in everything
+    assert "Title: 顾客138****5678投诉" in message.text
+    assert "Phone: 138****5678" in message.text
+
+
+@pytest.mark.parametrize("text", ["订单 20261381234567890", "1381234567", "电话 010-8123-4567"])
+def test_other_numbers_are_left_alone(text):
+    assert render(title=text).payload["title"] == text
