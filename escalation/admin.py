@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from cases.admin import CaseAdmin
 from cases.models import Case
+from cases.selectors import case_visible_to
 from core.exceptions import ApplicationError
 from escalation import selectors, services
 from escalation.deadlines import remaining_seconds
@@ -23,6 +24,8 @@ from escalation.models import (
     LadderStep,
     SlaClock,
     SlaPolicy,
+    level_label,
+    role_labels,
 )
 
 OVERDUE_COLOUR = "#d32f2f"
@@ -75,6 +78,23 @@ class SlaFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AudienceDisplayMixin:
+    """Roles and alerted targets as words people read, not stored codes."""
+
+    @admin.display(description=_("audience (roles)"))
+    def audience_display(self, obj):
+        return role_labels(obj.audience) or "—"
+
+    @admin.display(description=_("alerted"))
+    def notified_display(self, obj):
+        labels = selectors.notification_target_labels(keys=obj.notified or [])
+        return ", ".join(labels[key] for key in obj.notified or []) or "—"
+
+    @admin.display(description=_("level"), ordering="level")
+    def level_display(self, obj):
+        return level_label(obj.level)
+
+
 class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
@@ -106,14 +126,18 @@ class SlaClockInline(ReadOnlyInline):
         return time_left_badge(clock.due_at, timezone.now())
 
 
-class EscalationInline(ReadOnlyInline):
+class EscalationInline(AudienceDisplayMixin, ReadOnlyInline):
     model = Escalation
     verbose_name_plural = _("escalations")
     fields = [
-        "level", "clock", "reached_at", "audience", "notified", "acknowledged_at",
-        "acknowledged_by", "acknowledge_link",
+        "level_display", "clock_kind", "reached_at", "audience_display", "notified_display",
+        "acknowledged_at", "acknowledged_by", "acknowledge_link",
     ]  # fmt: skip
     readonly_fields = fields
+
+    @admin.display(description=_("clock"))
+    def clock_kind(self, escalation):
+        return escalation.clock.get_kind_display()
 
     @admin.display(description=_("acknowledge"))
     def acknowledge_link(self, escalation):
@@ -161,7 +185,7 @@ class SlaCaseAdmin(CaseAdmin):
     @admin.display(description=_("escalation"), ordering="sla_level")
     def escalation(self, case):
         level = getattr(case, "sla_level", None)
-        return f"L{level}" if level else "—"
+        return level_label(level) if level else "—"
 
 
 admin.site.unregister(Case)
@@ -210,19 +234,23 @@ class AcknowledgedFilter(admin.SimpleListFilter):
 
 
 @admin.register(Escalation)
-class EscalationAdmin(admin.ModelAdmin):
+class EscalationAdmin(AudienceDisplayMixin, admin.ModelAdmin):
     list_display = [
-        "case", "level", "clock_kind", "reached_at", "audience", "acknowledged_at",
-        "acknowledged_by",
+        "case", "level_display", "clock_kind", "reached_at", "audience_display",
+        "acknowledged_at", "acknowledged_by",
     ]  # fmt: skip
     list_filter = [AcknowledgedFilter, "level"]
     list_select_related = ["case", "clock", "acknowledged_by"]
     search_fields = ["case__number"]
     actions = ["acknowledge"]
-    readonly_fields = [
-        "case", "clock", "level", "reached_at", "audience", "notified", "acknowledged_at",
-        "acknowledged_by", "acknowledge_note",
+    fields = readonly_fields = [
+        "case", "clock", "level_display", "reached_at", "audience_display", "notified_display",
+        "acknowledged_at", "acknowledged_by", "acknowledge_note",
     ]  # fmt: skip
+
+    def get_queryset(self, request):
+        # Store-scoped users see only the escalations of cases they may see.
+        return super().get_queryset(request).filter(case__in=case_visible_to(request.user))
 
     @admin.display(description=_("clock"))
     def clock_kind(self, escalation):
@@ -251,7 +279,12 @@ class EscalationAdmin(admin.ModelAdmin):
             except ApplicationError as exc:
                 self.message_user(
                     request,
-                    f"{escalation.case} L{escalation.level}: {exc.message}",
+                    _("%(case)s %(level)s: %(error)s")
+                    % {
+                        "case": escalation.case.number,
+                        "level": level_label(escalation.level),
+                        "error": exc.message,
+                    },
                     messages.WARNING,
                 )
             else:
@@ -270,6 +303,9 @@ class SlaClockAdmin(admin.ModelAdmin):
     list_filter = ["kind", "state"]
     list_select_related = ["case"]
     search_fields = ["case__number"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(case__in=case_visible_to(request.user))
 
     def has_add_permission(self, request):
         return False

@@ -8,7 +8,10 @@ Contract (the rest of the SLA engine relies on it):
   public holidays are off and make-up working days (调休) are on even at the weekend).
 - The warning falls when `warning_ratio` of the window has been counted (75% by default).
 - Ladder level N falls `offset` of counted time after the due time (level 1 usually at offset 0,
-  i.e. at the breach itself).
+  i.e. at the breach itself). Levels are a ladder: reaching level N means every lower level has
+  been reached too, so a lower level whose own time is later than a higher level's fires together
+  with that higher level (its effective time is the earliest time of itself and every level
+  above it). Each level is still crossed, recorded and alerted once.
 - Raising the risk re-times a running clock under the stricter policy but never makes any
   threshold later than it was (`retime` takes the element-wise earlier time).
 - A threshold whose time has already passed is due at once: nothing here ever skips one; the
@@ -198,12 +201,20 @@ def thresholds(times: ClockTimes, *, ladder_stopped_after: int | None = None) ->
     if times.warn_at is not None and times.warn_at < times.due_at:
         found.append(Threshold(WARNING, times.warn_at))
     found.append(Threshold(BREACH, times.due_at))
-    for step in times.ladder:
-        if ladder_stopped_after is not None and step.level > ladder_stopped_after:
-            continue
+    steps = [
+        step
+        for step in sorted(times.ladder, key=lambda s: s.level)
+        if ladder_stopped_after is None or step.level <= ladder_stopped_after
+    ]
+    # Crossing a level crosses every level below it that has not fired yet (e.g. the red close
+    # clock: level 3 at breach + 1 h comes before level 2 at breach + 4 h, so level 2 fires
+    # with level 3). Walk down from the top keeping the earliest time seen so far.
+    earliest: datetime | None = None
+    for step in reversed(steps):
+        earliest = step.at if earliest is None else min(earliest, step.at)
         found.append(
             Threshold(
-                level_threshold(step.level), step.at, level=step.level, audience=step.audience
+                level_threshold(step.level), earliest, level=step.level, audience=step.audience
             )
         )
     # Breach before level 1 when they coincide; levels in order.

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, Category, Channel, RiskLevel
@@ -83,7 +84,11 @@ class CalendarDay(models.Model):
         verbose_name = _("calendar day")
         verbose_name_plural = _("calendar days")
         constraints = [
-            models.UniqueConstraint(fields=["calendar", "date"], name="calendarday_unique_date")
+            models.UniqueConstraint(
+                fields=["calendar", "date"],
+                name="calendarday_unique_date",
+                violation_error_message=_("This calendar already has an entry for that date."),
+            )
         ]
 
     def __str__(self) -> str:
@@ -150,6 +155,11 @@ class SlaPolicy(models.Model):
                 fields=["risk_level", "category", "channel"],
                 condition=Q(is_active=True),
                 name="slapolicy_one_active_per_scope",
+                violation_error_message=_(
+                    "There is already an active policy for this risk level, category and "
+                    "channel. Deactivate it first, or narrow this one to another category or "
+                    "channel."
+                ),
             )
         ]
 
@@ -164,11 +174,55 @@ class SlaPolicy(models.Model):
                 errors[name] = _("The target must be longer than zero.")
         if errors:
             raise ValidationError(errors)
+        if self.calendar_id is None:
+            return
+        # A calendar counts only working time: a long target (or ladder offset) may not be
+        # reachable within the maths' three-year horizon. Refuse it here, not at intake.
+        steps = list(self.ladder_steps.all()) if self.pk else []
+        for name, kind in (
+            ("first_response_target", ClockKind.FIRST_RESPONSE),
+            ("close_target", ClockKind.CLOSE),
+        ):
+            offsets = [s.offset for s in steps if s.clock_kind == kind and s.offset is not None]
+            if not calendar_can_time(
+                calendar=self.calendar, target=getattr(self, name), offsets=offsets
+            ):
+                errors[name] = UNREACHABLE_MESSAGE
+        if errors:
+            raise ValidationError(errors)
 
 
 class ClockKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
     CLOSE = "close", _("Close")
+
+
+UNREACHABLE_MESSAGE = _(
+    "With this business calendar the deadline (target plus ladder offsets) does not fall within "
+    "the next three years. Shorten it, or choose another calendar."
+)
+
+
+def calendar_can_time(*, calendar: BusinessCalendar, target: timedelta, offsets) -> bool:
+    """Whether the calendar yields a deadline for `target` and every ladder offset after it."""
+    from escalation import deadlines
+    from escalation.selectors import working_calendar
+
+    if target is None or target <= timedelta(0):
+        return True  # reported by the field's own check
+    try:
+        deadlines.clock_times(
+            started_at=timezone.now(),
+            target=target,
+            warning_ratio=None,
+            ladder=[
+                deadlines.LadderStep(level=i + 1, offset=offset) for i, offset in enumerate(offsets)
+            ],
+            calendar=working_calendar(calendar=calendar),
+        )
+    except ValueError:
+        return False
+    return True
 
 
 class LadderStep(models.Model):
@@ -195,16 +249,29 @@ class LadderStep(models.Model):
         verbose_name_plural = _("escalation ladder steps")
         constraints = [
             models.UniqueConstraint(
-                fields=["policy", "clock_kind", "level"], name="ladderstep_unique_level"
+                fields=["policy", "clock_kind", "level"],
+                name="ladderstep_unique_level",
+                violation_error_message=_("This policy already has this level for this clock."),
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.policy} {self.get_clock_kind_display()} L{self.level}"
+        return f"{self.policy} {self.get_clock_kind_display()} {level_label(self.level)}"
 
     def clean(self) -> None:
         if self.offset is not None and self.offset < timedelta(0):
             raise ValidationError({"offset": _("The offset cannot be negative.")})
+        policy = self.policy if self.policy_id or _has_cached_policy(self) else None
+        if policy is not None and policy.calendar_id is not None and self.offset is not None:
+            target = (
+                policy.first_response_target
+                if self.clock_kind == ClockKind.FIRST_RESPONSE
+                else policy.close_target
+            )
+            if not calendar_can_time(
+                calendar=policy.calendar, target=target, offsets=[self.offset]
+            ):
+                raise ValidationError({"offset": UNREACHABLE_MESSAGE})
         if not isinstance(self.audience, list) or any(r not in ROLE_LABELS for r in self.audience):
             raise ValidationError(
                 {
@@ -212,6 +279,21 @@ class LadderStep(models.Model):
                     % {"roles": ", ".join(ROLE_LABELS)}
                 }
             )
+
+
+def _has_cached_policy(step: "LadderStep") -> bool:
+    # An admin inline's step points at its policy before the policy is saved (no policy_id yet).
+    return LadderStep.policy.is_cached(step) and step.policy is not None
+
+
+def level_label(level: int) -> str:
+    """ "L2": the short label of an escalation level, as the desk says it."""
+    return _("L%(level)d") % {"level": level}
+
+
+def role_labels(roles) -> str:
+    """Role names as their translated labels, e.g. "Manager, Legal / PR"."""
+    return ", ".join(str(ROLE_LABELS.get(role, role)) for role in roles or ())
 
 
 class ClockState(models.TextChoices):
@@ -280,7 +362,7 @@ class SlaClock(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.kind} {self.state}"
+        return f"{self.case.number} {self.get_kind_display()} {self.get_state_display()}"
 
     @property
     def is_open(self) -> bool:
@@ -346,7 +428,7 @@ class Escalation(models.Model):
         permissions = [("acknowledge_escalation", _("Can acknowledge an escalation"))]
 
     def __str__(self) -> str:
-        return f"{self.case_id} L{self.level}"
+        return f"{self.case.number} {level_label(self.level)}"
 
 
 class RedAlert(models.Model):
@@ -363,7 +445,7 @@ class RedAlert(models.Model):
         verbose_name_plural = _("red alerts")
 
     def __str__(self) -> str:
-        return f"{self.case_id} {self.sent_at:%Y-%m-%d %H:%M}"
+        return f"{self.case.number} {timezone.localtime(self.sent_at):%Y-%m-%d %H:%M}"
 
 
 class SweeperHeartbeat(models.Model):

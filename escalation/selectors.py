@@ -164,5 +164,25 @@ def case_escalation_levels(*, case_ids: list[int]) -> dict[int, int]:
     return {row["case_id"]: row["level"] for row in rows}
 
 
+def notification_target_labels(*, keys: list[str]) -> dict[str, str]:
+    """Readable names for the target keys an escalation records (`user:<id>`, `channel:<id>`):
+    a user's full name or username, a channel's name. Unknown or deleted targets keep their key."""
+    from django.contrib.auth import get_user_model
+
+    from notifications.models import Channel
+
+    ids: dict[str, set[int]] = {"user": set(), "channel": set()}
+    for key in keys:
+        kind, _sep, pk = key.partition(":")
+        if kind in ids and pk.isdigit():
+            ids[kind].add(int(pk))
+    labels = {key: key for key in keys}
+    for user in get_user_model().objects.filter(pk__in=ids["user"]):
+        labels[f"user:{user.pk}"] = user.get_full_name() or user.get_username()
+    for pk, name in Channel.objects.filter(pk__in=ids["channel"]).values_list("pk", "name"):
+        labels[f"channel:{pk}"] = name
+    return labels
+
+
 def sweeper_last_run() -> SweeperHeartbeat | None:
     return SweeperHeartbeat.objects.filter(name=SWEEPER_NAME).first()

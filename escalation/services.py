@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cases.models import RISK_ORDER, Case, RiskLevel, State
+from cases.selectors import case_visible_to
 from core.exceptions import Conflict, NotPermitted
 from escalation import deadlines
 from escalation.deadlines import BREACH, WARNING, ClockTimes, LadderStep, LadderTime
@@ -54,6 +55,13 @@ RETRY_DELAY = timedelta(seconds=30)
 # Thresholds this close get a short ETA "nudge" task besides the sweep (both are idempotent).
 NUDGE_HORIZON = timedelta(seconds=30)
 CLOSED_CASE_STATES = (State.MERGED, State.REJECTED, State.ARCHIVED)
+# A case in one of these states has no running clock: whatever is still open is cancelled.
+FINISHED_CASE_STATES = (State.CLOSED, *CLOSED_CASE_STATES)
+
+# Who hears of what when no route says more (routes add channels and people on top).
+WARNING_AUDIENCE = ("supervisor",)
+BREACH_AUDIENCE = ("supervisor",)  # when no ladder level falls at the breach itself
+RED_AUDIENCE = ("supervisor", "manager", "legal_pr")
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -70,13 +78,21 @@ def _times_for(*, policy: SlaPolicy | None, kind: str, started_at: datetime) -> 
     target = (
         policy.first_response_target if kind == ClockKind.FIRST_RESPONSE else policy.close_target
     )
-    return deadlines.clock_times(
-        started_at=started_at,
-        target=target,
-        warning_ratio=policy.warning_percent / 100 if policy.warning_percent else None,
-        ladder=sla_policy_ladder(policy=policy, clock_kind=kind),
-        calendar=working_calendar(calendar=policy.calendar),
-    )
+    timing = {
+        "started_at": started_at,
+        "target": target,
+        "warning_ratio": policy.warning_percent / 100 if policy.warning_percent else None,
+        "ladder": sla_policy_ladder(policy=policy, clock_kind=kind),
+    }
+    try:
+        return deadlines.clock_times(**timing, calendar=working_calendar(calendar=policy.calendar))
+    except ValueError:
+        # The calendar gives no deadline (a target longer than its horizon, or days off added
+        # after the policy was saved). A case must never be left without clocks: count 24×7.
+        logger.exception(
+            "SLA policy %s: no %s deadline in its calendar; counting 24x7 instead", policy.pk, kind
+        )
+        return deadlines.clock_times(**timing, calendar=None)
 
 
 def _clock_times(clock: SlaClock) -> ClockTimes:
@@ -236,11 +252,13 @@ def _stop(clock: SlaClock, *, at: datetime) -> None:
 def sla_clock_stop(*, case_id: int, kind: str, at: datetime) -> SlaClock | None:
     """`respond` meets the first-response clock, `close` the close clock (late ones say by how much)."""
     with transaction.atomic():
-        clock = (
-            SlaClock.objects.select_for_update()
-            .filter(case_id=case_id, kind=kind, state__in=OPEN_CLOCK_STATES)
-            .first()
+        clocks = SlaClock.objects.select_for_update().filter(
+            case_id=case_id, kind=kind, state__in=OPEN_CLOCK_STATES
         )
+        if kind == ClockKind.CLOSE:
+            # a late (retried) `close` must not stop the close clock of a later reopening
+            clocks = clocks.filter(started_at__lte=at)
+        clock = clocks.first()
         if clock is None:
             return None
         _stop(clock, at=at)
@@ -249,16 +267,28 @@ def sla_clock_stop(*, case_id: int, kind: str, at: datetime) -> SlaClock | None:
 
 
 def sla_close_clock_restart(*, case_id: int, at: datetime, now: datetime | None = None):
-    """`reopen` starts a new close clock from the reopening (the old one stays met)."""
+    """`reopen` starts a new close clock from the reopening.
+
+    Reopening a closed case leaves its old close clock met. Reopening a `resolved` case finds
+    the old close clock still running: it is cancelled (superseded), since the loop is now
+    measured from the reopening. Idempotent: a close clock already started at or after `at`
+    is kept.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         case = _lock_case(case_id)
         if case is None or not case.is_open:
             return None
-        if SlaClock.objects.filter(
-            case=case, kind=ClockKind.CLOSE, state__in=OPEN_CLOCK_STATES
-        ).exists():
-            return None
+        running = (
+            SlaClock.objects.select_for_update()
+            .filter(case=case, kind=ClockKind.CLOSE, state__in=OPEN_CLOCK_STATES)
+            .first()
+        )
+        if running is not None:
+            if running.started_at >= at:  # this reopening was handled already
+                return None
+            _cancel(running, at=at)
+            running.save(update_fields=["state", "stopped_at", "next_check_at"])
         policy = sla_policy_for(
             risk_level=case.risk_level, category=case.category, channel=case.channel
         )
@@ -276,11 +306,53 @@ def sla_close_clock_restart(*, case_id: int, at: datetime, now: datetime | None 
     return clock
 
 
+def _cancel(clock: SlaClock, *, at: datetime) -> None:
+    clock.state = ClockState.CANCELLED
+    clock.stopped_at = at
+    clock.next_check_at = None
+
+
 def sla_clocks_cancel(*, case_id: int, at: datetime) -> int:
     """`merge`, `reject` (and archiving) cancel whatever is still running."""
     return SlaClock.objects.filter(case_id=case_id, state__in=OPEN_CLOCK_STATES).update(
         state=ClockState.CANCELLED, stopped_at=at, next_check_at=None
     )
+
+
+def _settle_with_case(clock: SlaClock, case: Case, *, now: datetime) -> bool:
+    """Stop or cancel an open clock the case has already moved past; True if it did.
+
+    The clock rows follow the case through receivers, and a receiver can fail or race with a
+    sweep. The case row is the truth: a responded case has met its response clock, a closed
+    one its close clock, and a finished one has nothing left to run.
+    """
+    if not clock.is_open:
+        return False
+    if clock.kind == ClockKind.FIRST_RESPONSE and case.first_responded_at is not None:
+        _stop(clock, at=case.first_responded_at)
+    elif (
+        clock.kind == ClockKind.CLOSE
+        and case.closed_at is not None
+        and case.closed_at >= clock.started_at
+    ):
+        _stop(clock, at=case.closed_at)
+    elif case.state in FINISHED_CASE_STATES:
+        _cancel(clock, at=now)
+    else:
+        return False
+    clock.save(update_fields=["state", "stopped_at", "late_seconds", "next_check_at"])
+    return True
+
+
+def sla_clocks_reconcile(*, case_id: int, now: datetime | None = None) -> int:
+    """Bring the case's open clocks in line with the case itself; returns how many changed."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _lock_case(case_id)
+        if case is None:
+            return 0
+        clocks = SlaClock.objects.select_for_update().filter(case=case, state__in=OPEN_CLOCK_STATES)
+        return sum(_settle_with_case(clock, case, now=now) for clock in clocks)
 
 
 def sla_case_transitioned(*, case_id: int, transition: str, at: datetime) -> None:
@@ -298,11 +370,16 @@ def sla_case_transitioned(*, case_id: int, transition: str, at: datetime) -> Non
 
 
 def _dispatch(alert: Alert) -> list[str]:
-    """Hand an alert to notifications; returns who it went to (target keys) for the record."""
+    """Hand an alert to notifications; returns who it went to, for the record.
+
+    The answer is the target keys (`user:<id>`, `channel:<id>`) of the outbox rows that will be
+    delivered; a user with no email address gets a row that failed at once and is left out.
+    """
+    from notifications.models import Status
     from notifications.services import alert_dispatch
 
     rows = alert_dispatch(alert=alert)
-    return sorted({getattr(row, "target_key", str(row)) for row in rows or ()})
+    return sorted({row.target_key for row in rows or () if row.status != Status.FAILED})
 
 
 def _build_alert(
@@ -313,6 +390,7 @@ def _build_alert(
     clock: SlaClock | None = None,
     level: int | None = None,
     audience: tuple[str, ...] | list[str] = (),
+    roles: tuple[str, ...] | list[str] = (),
     threshold: str = "",
 ) -> Alert:
     extra = {
@@ -343,6 +421,7 @@ def _build_alert(
         escalation_level=level,
         url=settings.SITE_URL + reverse("admin:cases_case_change", args=[case.pk]),
         extra=extra,
+        roles=tuple(dict.fromkeys(roles)),
     )
 
 
@@ -359,7 +438,13 @@ def case_red_alert_send(*, case_id: int, now: datetime | None = None) -> RedAler
         except IntegrityError:  # already alerted
             return None
         record.notified = _dispatch(
-            _build_alert(case, kind=AlertKind.CASE_RED, dedupe_key=f"case_red:{case.pk}")
+            _build_alert(
+                case,
+                kind=AlertKind.CASE_RED,
+                dedupe_key=f"case_red:{case.pk}",
+                audience=RED_AUDIENCE,
+                roles=RED_AUDIENCE,
+            )
         )
         record.save(update_fields=["notified"])
     return record
@@ -384,15 +469,22 @@ def _record_crossing(clock: SlaClock, threshold: deadlines.Threshold, *, now, al
 
 
 def _process_locked(clock: SlaClock, *, now: datetime) -> int:
-    """Cross every threshold of a locked clock whose time has come. Returns how many."""
+    """Cross every threshold of a locked clock whose time has come. Returns how many.
+
+    `clock.case` (with its store) is expected to be loaded with the clock, not locked.
+    """
     if not clock.is_open or clock.next_check_at is None or clock.next_check_at > now:
+        return 0
+    case = clock.case
+    # The case wins over the clock row: if the receiver that should have stopped this clock
+    # failed or raced with this sweep, settle the clock now and alert nobody.
+    if _settle_with_case(clock, case, now=now):
         return 0
     due = deadlines.due_now(_thresholds(clock), crossed=set(clock.crossed), now=now)
     if not due:
         _refresh_next_check(clock)
         clock.save(update_fields=["next_check_at"])
         return 0
-    case = Case.objects.select_related("store").get(pk=clock.case_id)
     names = {t.name for t in due}
     # Ladder levels that fall at the breach itself (level 1 by default) ride on the breach alert
     # instead of sending a second message at the same moment.
@@ -415,6 +507,8 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                     kind=AlertKind.SLA_WARNING,
                     dedupe_key=key,
                     clock=clock,
+                    audience=WARNING_AUDIENCE,
+                    roles=WARNING_AUDIENCE,
                     threshold=WARNING,
                 )
             )
@@ -430,6 +524,7 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                     clock=clock,
                     level=level,
                     audience=audience,
+                    roles=audience or BREACH_AUDIENCE,
                     threshold=BREACH,
                 )
             )
@@ -445,6 +540,7 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                         clock=clock,
                         level=threshold.level,
                         audience=threshold.audience,
+                        roles=threshold.audience,
                         threshold=threshold.name,
                     )
                 )
@@ -470,9 +566,7 @@ def sla_clock_process(*, clock_id: int, now: datetime | None = None) -> int:
     """Look at one clock now (the nudge task): cross what is due. Quiet if it is gone or busy."""
     now = now or timezone.now()
     with transaction.atomic():
-        qs = SlaClock.objects.filter(pk=clock_id)
-        if connection.features.has_select_for_update_skip_locked:
-            qs = qs.select_for_update(skip_locked=True)  # a sweeper has it: it will do the work
+        qs = _lockable(SlaClock.objects.filter(pk=clock_id))
         clock = qs.first()
         if clock is None:
             return 0
@@ -496,9 +590,9 @@ def sla_sweep(
     while True:
         batch_now = now or timezone.now()
         with transaction.atomic():
-            qs = SlaClock.objects.filter(next_check_at__lte=batch_now).order_by("next_check_at")
-            if connection.features.has_select_for_update_skip_locked:
-                qs = qs.select_for_update(skip_locked=True)
+            qs = _lockable(
+                SlaClock.objects.filter(next_check_at__lte=batch_now).order_by("next_check_at")
+            )
             clocks = list(qs[:batch_size])
             for clock in clocks:
                 try:
@@ -514,17 +608,33 @@ def sla_sweep(
         if len(clocks) < batch_size or elapsed > time_budget.total_seconds():
             break
     sweeper_heartbeat_record(
-        at=now or timezone.now(),
-        duration_ms=(monotonic_time.monotonic() - started) * 1000,
-        processed=processed,
+        duration_ms=(monotonic_time.monotonic() - started) * 1000, processed=processed
     )
     return processed
 
 
-def sweeper_heartbeat_record(*, at: datetime, duration_ms: float, processed: int) -> None:
+def _lockable(qs):
+    """Clocks with their case and store in the same query, locked with SKIP LOCKED where the
+    database has it: a clock another sweeper (or a nudge) holds is left to it. Only the clock
+    rows are locked (`of=("self",)`), never the cases people are working on."""
+    qs = qs.select_related("case__store")
+    features = connection.features
+    if features.has_select_for_update_skip_locked:
+        of = ("self",) if features.has_select_for_update_of else ()
+        qs = qs.select_for_update(skip_locked=True, of=of)
+    return qs
+
+
+def sweeper_heartbeat_record(*, duration_ms: float, processed: int) -> None:
+    """When the sweeper last finished, by the real clock: a sweep run for another `now` (a test,
+    a replay) must not make /healthz believe the sweeper ran at that time."""
     SweeperHeartbeat.objects.update_or_create(
         name=SWEEPER_NAME,
-        defaults={"last_run_at": at, "last_duration_ms": duration_ms, "last_processed": processed},
+        defaults={
+            "last_run_at": timezone.now(),
+            "last_duration_ms": duration_ms,
+            "last_processed": processed,
+        },
     )
 
 
@@ -541,6 +651,8 @@ def escalation_acknowledge(
     now = now or timezone.now()
     if not actor.has_perm("escalation.acknowledge_escalation"):
         raise NotPermitted()
+    if not case_visible_to(actor).filter(pk=escalation.case_id).exists():
+        raise NotPermitted()  # a store-scoped supervisor acknowledges only cases they may see
     with transaction.atomic():
         locked = Escalation.objects.select_for_update().filter(pk=escalation.pk).first()
         if locked is None:

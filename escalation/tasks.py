@@ -5,6 +5,8 @@ ETA exceeds its visibility timeout): the beat-driven `sla_sweep` finds due rows 
 `sla_clock_check` is only a short nudge for a threshold seconds away.
 """
 
+from datetime import datetime
+
 from celery import shared_task
 
 from escalation import services
@@ -31,4 +33,21 @@ def sla_case_sync(case_id: int) -> None:
     """What the receivers do, for when they failed: create clocks, re-time, red alert."""
     services.sla_clocks_ensure(case_id=case_id)
     services.sla_clocks_retime(case_id=case_id)
+    services.sla_clocks_reconcile(case_id=case_id)
     services.case_red_alert_send(case_id=case_id)
+
+
+@shared_task(
+    name="escalation.tasks.sla_case_transition_sync",
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    max_retries=5,
+)
+def sla_case_transition_sync(case_id: int, transition: str, at: str) -> None:
+    """What the transition receiver does, for when it failed; then the clocks are checked against
+    the case. Both steps are idempotent, so a retry or a late run does no harm."""
+    services.sla_case_transitioned(
+        case_id=case_id, transition=transition, at=datetime.fromisoformat(at)
+    )
+    services.sla_clocks_reconcile(case_id=case_id)

@@ -49,4 +49,15 @@ def on_case_transitioned(sender, *, case_id, transition, at, **kwargs) -> None:
     try:
         services.sla_case_transitioned(case_id=case_id, transition=transition, at=at)
     except Exception:
-        logger.exception("SLA clocks not updated after %s of case %s", transition, case_id)
+        logger.exception(
+            "SLA clocks not updated after %s of case %s; handing over to a task",
+            transition,
+            case_id,
+        )
+        try:
+            from escalation.tasks import sla_case_transition_sync
+
+            sla_case_transition_sync.delay(case_id, transition, at.isoformat())
+        except Exception:
+            # The sweeper still checks every clock against its case before alerting.
+            logger.exception("could not enqueue sla_case_transition_sync for case %s", case_id)

@@ -16,6 +16,35 @@ ALL_SLA_KINDS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_worker_ping():
+    """/healthz remembers a worker ping for a few seconds; each test asks afresh."""
+    from escalation.views import worker_ping_cache_clear
+
+    worker_ping_cache_clear()
+    yield
+    worker_ping_cache_clear()
+
+
+@pytest.fixture
+def postgres_only(db):
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL (row locking with SKIP LOCKED)")
+
+
+@pytest.fixture
+def people(db):
+    """Desk people with email addresses, by role (no routes: roles alone must reach them)."""
+    from tests.factories import UserFactory
+
+    return {
+        role: UserFactory(username=f"{role}-1", email=f"{role}@desk.example", roles=[role])
+        for role in ("handler", "supervisor", "manager", "legal_pr")
+    }
+
+
 @pytest.fixture
 def intake(store):
     def build(**overrides):

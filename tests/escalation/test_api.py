@@ -63,3 +63,44 @@ def test_an_unknown_sla_filter_is_a_400_with_a_field_error(api, handler, three_c
 
     assert response.status_code == 400
     assert "sla" in response.json()
+
+
+def test_due_at_is_given_in_local_time_like_received_at(api, handler, three_cases):
+    case = three_cases["fresh"]
+
+    body = api.as_user(handler).get(f"/api/v1/cases/{case.number}/").json()
+
+    due_texts = [clock["due_at"] for clock in body["sla"]]
+    assert body["received_at"].endswith("+08:00")
+    assert [text[-6:] for text in due_texts] == ["+08:00", "+08:00"]
+    assert datetime.fromisoformat(due_texts[1]) == case.received_at + timedelta(hours=24)
+
+
+@pytest.fixture
+def schema(api, handler):
+    response = api.as_user(handler).get(
+        "/api/v1/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json"
+    )
+    return response.json()
+
+
+def test_the_openapi_schema_describes_sla_and_escalation_level_on_each_case(schema):
+    components = schema["components"]["schemas"]
+    case_output = components["CaseOutput"]["properties"]
+    clock_ref = case_output["sla"]["items"]["$ref"].rsplit("/", 1)[-1]
+
+    assert case_output["escalation_level"]["type"] == "integer"
+    assert set(components[clock_ref]["properties"]) == {
+        "kind",
+        "due_at",
+        "state",
+        "remaining_seconds",
+    }
+    assert components[clock_ref]["properties"]["due_at"]["format"] == "date-time"
+
+
+def test_the_openapi_schema_describes_the_sla_filter_of_the_case_list(schema):
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
+
+    assert parameters["sla"]["in"] == "query"
+    assert parameters["sla"]["schema"]["enum"] == ["breached", "due_soon"]

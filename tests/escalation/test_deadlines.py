@@ -218,3 +218,49 @@ def test_counted_working_time_between_two_instants(start, end, counted):
 def test_naive_datetimes_are_refused():
     with pytest.raises(ValueError, match="aware"):
         clock_times(started_at=datetime(2026, 3, 2, 10), target=H, warning_ratio=0.75)  # noqa: DTZ001
+
+
+RED_CLOSE_LADDER = (
+    LadderStep(level=1, offset=0 * H, audience=("supervisor",)),
+    LadderStep(level=2, offset=4 * H, audience=("manager",)),
+    LadderStep(level=3, offset=1 * H, audience=("manager", "legal_pr")),
+)
+
+
+@pytest.mark.parametrize(
+    ("now", "crossed", "expected"),
+    [
+        # red close clock received 2 Mar 10:00: breach 3 Mar 10:00, level 3 at 11:00, level 2 at 14:00
+        ("2026-03-03 10:59", {WARNING, BREACH, "level_1"}, []),
+        # level 3 comes first and brings level 2 with it, lower level first
+        ("2026-03-03 11:00", {WARNING, BREACH, "level_1"}, ["level_2", "level_3"]),
+        # at level 2's own time nothing is left: each level fires once
+        ("2026-03-03 14:00", {WARNING, BREACH, "level_1", "level_2", "level_3"}, []),
+    ],
+)
+def test_a_level_due_before_a_lower_one_fires_every_level_up_to_it(now, crossed, expected):
+    times = clock_times(
+        started_at=at("2026-03-02 10:00"),
+        target=24 * H,
+        warning_ratio=0.75,
+        ladder=RED_CLOSE_LADDER,
+    )
+
+    due = due_now(thresholds(times), crossed=crossed, now=at(now))
+
+    assert [t.name for t in due] == expected
+
+
+def test_once_level_two_is_acknowledged_level_three_is_left_out_and_level_two_keeps_its_time():
+    times = clock_times(
+        started_at=at("2026-03-02 10:00"), target=24 * H, warning_ratio=None,
+        ladder=RED_CLOSE_LADDER,
+    )  # fmt: skip
+
+    found = {t.name: t.at for t in thresholds(times, ladder_stopped_after=2)}
+
+    assert found == {
+        BREACH: at("2026-03-03 10:00"),
+        "level_1": at("2026-03-03 10:00"),
+        "level_2": at("2026-03-03 14:00"),
+    }
