@@ -392,6 +392,7 @@ def _build_alert(
     audience: tuple[str, ...] | list[str] = (),
     roles: tuple[str, ...] | list[str] = (),
     threshold: str = "",
+    notify_assignee: bool = False,
 ) -> Alert:
     extra = {
         "masked_phone": case.masked_phone,
@@ -422,6 +423,8 @@ def _build_alert(
         url=settings.SITE_URL + reverse("admin:cases_case_change", args=[case.pk]),
         extra=extra,
         roles=tuple(dict.fromkeys(roles)),
+        # the person working the case hears of its own deadline, not only their supervisors
+        usernames=(case.assignee.username,) if notify_assignee and case.assignee_id else (),
     )
 
 
@@ -510,6 +513,7 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                     audience=WARNING_AUDIENCE,
                     roles=WARNING_AUDIENCE,
                     threshold=WARNING,
+                    notify_assignee=True,
                 )
             )
         elif threshold.name == BREACH:
@@ -526,6 +530,7 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                     audience=audience,
                     roles=audience or BREACH_AUDIENCE,
                     threshold=BREACH,
+                    notify_assignee=True,
                 )
             )
         elif threshold.level:
@@ -617,7 +622,7 @@ def _lockable(qs):
     """Clocks with their case and store in the same query, locked with SKIP LOCKED where the
     database has it: a clock another sweeper (or a nudge) holds is left to it. Only the clock
     rows are locked (`of=("self",)`), never the cases people are working on."""
-    qs = qs.select_related("case__store")
+    qs = qs.select_related("case__store", "case__assignee")
     features = connection.features
     if features.has_select_for_update_skip_locked:
         of = ("self",) if features.has_select_for_update_of else ()

@@ -43,3 +43,6 @@ class Alert:
     # level 1: every active user holding one of them gets an email, on top of what routes match,
     # so escalations reach the right people even with no route configured.
     roles: tuple[str, ...] = ()
+    # Individual people (usernames), e.g. the case's assignee for an SLA warning; emailed like
+    # the role audience, each person once.
+    usernames: tuple[str, ...] = ()

@@ -34,6 +34,8 @@ def _check(alert: Alert) -> None:
         errors["roles"] = _("Give a list of role names: %(roles)s.") % {
             "roles": ", ".join(ROLE_LABELS)
         }
+    if isinstance(alert.usernames, str) or any(not isinstance(u, str) for u in alert.usernames):
+        errors["usernames"] = _("Give a list of usernames.")
     if alert.due_at is not None and timezone.is_naive(alert.due_at):
         errors["due_at"] = _("Give an aware datetime.")
     if errors:
@@ -64,7 +66,7 @@ def alert_dispatch(*, alert: Alert, now: datetime | None = None) -> list[Notific
     targets: dict[str, dict] = {}
     # the alert's own audience by role comes on top of the routes' (see Alert.roles)
     roles: set[str] = set(alert.roles)
-    usernames: set[str] = set()
+    usernames: set[str] = set(alert.usernames)
     for route in routes:
         for channel in route.channels.all():
             targets.setdefault(

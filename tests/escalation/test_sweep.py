@@ -398,3 +398,24 @@ def test_the_heartbeat_records_the_real_time_whatever_now_the_sweep_was_given(op
         sla_sweep(now=real + timedelta(hours=2))
 
     assert sweeper_last_run().last_run_at == real
+
+
+def test_the_warning_and_breach_also_reach_the_cases_assignee(open_case):
+    from cases.models import Case
+    from notifications.models import Notification
+    from tests.factories import UserFactory
+
+    worker = UserFactory(username="zhang", email="zhang@example.com", roles=["handler"])
+    UserFactory(username="boss", email="boss@example.com", roles=["supervisor"])
+    now = timezone.now()
+    case = open_case(now=now)
+    Case.objects.filter(pk=case.pk).update(assignee=worker)
+
+    sla_sweep(now=now + timedelta(minutes=45))
+    sla_sweep(now=now + timedelta(hours=1))
+
+    def recipients(kind):
+        return sorted(Notification.objects.filter(kind=kind).values_list("recipient", flat=True))
+
+    assert recipients("sla_warning") == ["boss@example.com", "zhang@example.com"]
+    assert recipients("sla_breach") == ["boss@example.com", "zhang@example.com"]
