@@ -9,8 +9,9 @@
    `--cases` times with the triage receiver connected and as many without; the difference is
    what triage adds before the API can answer.
 
-Uses a scratch database `bench_triage` on 127.0.0.1:5432 (dropped and re-created each run) and
-the Redis database of CELERY_BROKER_URL (default redis://127.0.0.1:6379/3).
+Uses a scratch database `bench_triage` (or `$BENCH_TRIAGE_DB`) on 127.0.0.1:5432 (dropped and
+re-created each run) and the Redis database of CELERY_BROKER_URL (default
+redis://127.0.0.1:6379/3).
 """
 
 import argparse
@@ -24,7 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = "bench_triage"
+# A scratch database of its own (BENCH_TRIAGE_DB), so parallel runs never share one.
+DB_NAME = os.environ.get("BENCH_TRIAGE_DB", "bench_triage")
 DATABASE_URL = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
 
 

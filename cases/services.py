@@ -185,13 +185,7 @@ def case_update_details(*, case: Case, actor, changes: dict, now: datetime | Non
             return locked
         locked.save(update_fields=[*changed, "updated_at"])
         _event(locked, actor=actor, kind=EventKind.UPDATED, at=now, data=changed)
-        if {"title", "description"} & set(changed):
-            _send_on_commit(
-                signals.case_note_added,
-                case_id=locked.pk,
-                kind=EventKind.UPDATED,
-                text=f"{locked.title}\n{locked.description}",
-            )
+        _send_on_commit(signals.case_details_changed, case_id=locked.pk, fields=sorted(changed))
     return locked
 
 

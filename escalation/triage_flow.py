@@ -2,10 +2,14 @@
 
 Contract:
 - `case_triage(case_id=..., trigger=...)` re-reads the case, triages its text (title, description
-  and every note), channel, category, amount and repeat history (same phone or order within the
-  rule set's window), records a `TriageRun` and applies the result through `cases.services`:
-  * not overridden: the level is stored when it is the same or higher (triage never lowers a
-    level by itself; a person does that, with a reason);
+  and the notes that carry the customer's information — not the desk's internal notes), channel,
+  category, amount and repeat history (same phone or order within the rule set's window), records
+  a `TriageRun` and applies the result through `cases.services`:
+  * not overridden: a higher level is stored with `only_raise=True`, so the decision is taken
+    under the case's row lock and a slower, concurrent triage can never lower a level that another
+    one raised meanwhile; the same level only refreshes the score and reasons, after re-checking
+    the level under the lock (triage never lowers a level by itself; a person does that, with a
+    reason);
   * overridden by a person: a higher level is only stored as a suggestion (`case_set_risk` with
     `actor=None` does that and announces `case_risk_suggested`);
   * the category is suggested when the reporter chose `other`.
@@ -24,9 +28,10 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from cases import services as case_services
@@ -61,12 +66,22 @@ def _text_of(case: Case, notes: list[str]) -> str:
     return "\n".join(part for part in (case.title, case.description, *notes) if part)
 
 
+def is_customer_info(data: dict | None) -> bool:
+    """Whether a note event holds the customer's information (triaged) or the desk's own words.
+
+    Events written before `customer_info` existed count as information, as they always did.
+    """
+    return (data or {}).get("customer_info", True) is not False
+
+
 def case_triage_text(*, case: Case) -> str:
-    notes = list(
-        CaseEvent.objects.filter(case=case, kind__in=NOTE_KINDS)
+    notes = [
+        note
+        for note, data in CaseEvent.objects.filter(case=case, kind__in=NOTE_KINDS)
         .order_by("created_at", "id")
-        .values_list("note", flat=True)
-    )
+        .values_list("note", "data")
+        if is_customer_info(data)
+    ]
     return _text_of(case, notes)
 
 
@@ -96,34 +111,22 @@ def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> T
         return None
     started = time.perf_counter()
     rules = triage_selectors.rules_compiled()
-    result = triage_selectors.triage_text(
-        text=case_triage_text(case=case),
-        channel=case.channel,
-        category=case.category,
-        repeat_count=case_repeat_count(case=case, window_days=rules.spec.repeat_window_days),
-        amount=case.amount,
-        rules=rules,
-    )
+    # Stored reasons (fact sentences, the empty reason) read the same whoever caused the run.
+    with translation.override(settings.LANGUAGE_CODE):
+        result = triage_selectors.triage_text(
+            text=case_triage_text(case=case),
+            channel=case.channel,
+            category=case.category,
+            repeat_count=case_repeat_count(case=case, window_days=rules.spec.repeat_window_days),
+            amount=case.amount,
+            rules=rules,
+        )
+        reason = result.reason_text or _("No risk signal found.")
     duration_ms = (time.perf_counter() - started) * 1000
 
     outcome = OUTCOME_KEPT
-    higher = RISK_ORDER[result.level] > RISK_ORDER[case.risk_level]
     if case.state in OPEN_STATES:
-        if case.risk_overridden:
-            if higher:
-                outcome = OUTCOME_SUGGESTED
-        elif higher or result.level == case.risk_level:
-            outcome = OUTCOME_APPLIED
-        if outcome != OUTCOME_KEPT:
-            case_services.case_set_risk(
-                case=case,
-                level=result.level,
-                reason=result.reason_text or _("No risk signal found."),
-                actor=None,
-                score=result.score,
-                reasons=result.reasons,
-                now=now,
-            )
+        outcome = _apply(case=case, result=result, reason=reason, now=now)
         if (
             case.category == Category.OTHER
             and result.suggested_category
@@ -138,6 +141,44 @@ def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> T
         duration_ms=duration_ms,
         now=now,
     )
+
+
+def _apply(*, case: Case, result, reason: str, now: datetime) -> str:
+    """Store the result on the case, never lowering its level; returns the run's outcome.
+
+    `case` is an unlocked snapshot: every decision that depends on the current level is taken
+    again under the row lock (by `case_set_risk(only_raise=True)`, or here for a refresh).
+    """
+    arguments = {
+        "case": case,
+        "level": result.level,
+        "reason": reason,
+        "actor": None,
+        "score": result.score,
+        "reasons": result.reasons,
+        "now": now,
+    }
+    if RISK_ORDER[result.level] > RISK_ORDER[case.risk_level]:
+        locked = case_services.case_set_risk(only_raise=True, **arguments)
+        if locked.risk_overridden:
+            suggested = (locked.risk_suggestion or {}).get("level") == result.level
+            return OUTCOME_SUGGESTED if suggested else OUTCOME_KEPT
+        return OUTCOME_APPLIED if locked.risk_level == result.level else OUTCOME_KEPT
+    if result.level != case.risk_level or case.risk_overridden:
+        return OUTCOME_KEPT
+    # The same level: refresh the score and reasons, but only if the level is still the same
+    # and nobody overrode it since the snapshot was read.
+    with transaction.atomic():
+        current = (
+            Case.objects.select_for_update()
+            .filter(pk=case.pk)
+            .values_list("risk_level", "risk_overridden")
+            .first()
+        )
+        if current != (result.level, False):
+            return OUTCOME_KEPT
+        case_services.case_set_risk(**arguments)
+    return OUTCOME_APPLIED
 
 
 def _case_url(case: Case) -> str:
@@ -199,7 +240,10 @@ def case_triage_task(case_id: int, trigger: str) -> None:
 
 
 def settled_training_rows() -> list[tuple[str, str]]:
-    """`(text, level)` for every case whose level a person set or accepted by closing it."""
+    """`(text, level)` for every case whose level a person set or accepted by closing it.
+
+    The text is what triage reads: title, description and the customer's information.
+    """
     notes = Prefetch(
         "events",
         queryset=CaseEvent.objects.filter(kind__in=NOTE_KINDS).order_by("created_at", "id"),
@@ -212,7 +256,10 @@ def settled_training_rows() -> list[tuple[str, str]]:
         .order_by("pk")
     )
     return [
-        (_text_of(case, [e.note for e in case.triage_notes]), case.risk_level)
+        (
+            _text_of(case, [e.note for e in case.triage_notes if is_customer_info(e.data)]),
+            case.risk_level,
+        )
         for case in cases.iterator(chunk_size=500)
     ]
 

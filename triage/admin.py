@@ -2,7 +2,7 @@
 thresholds and negation words. Every saved change makes a new rule-set version (see models)."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
@@ -19,6 +19,7 @@ from triage.models import (
     TriageRun,
 )
 from triage.selectors import RULESET_PK
+from triage.services import triage_model_activate
 
 
 @admin.register(RuleSet)
@@ -186,6 +187,25 @@ class TriageModelAdmin(admin.ModelAdmin):
     list_display = ["pk", "created_at", "is_active", "seed_rows", "case_rows", "label_counts"]
     list_filter = ["is_active"]
     exclude = ["blob"]
+    actions = ["activate"]
+
+    def has_activate_permission(self, request) -> bool:
+        # Rows are read-only in the admin, so "change" is never granted through it; activating is
+        # a change of which model triage uses, for whoever holds the change permission.
+        return request.user.has_perm("triage.change_triagemodel")
+
+    @admin.action(description=_("Use the selected model for triage"), permissions=["activate"])
+    def activate(self, request, queryset):
+        if queryset.count() != 1:
+            self.message_user(request, _("Select exactly one model."), messages.ERROR)
+            return
+        row = triage_model_activate(model_id=queryset.get().pk)
+        if row is None:
+            self.message_user(request, _("This model no longer exists."), messages.ERROR)
+            return
+        self.message_user(
+            request, _("Triage now uses model v%(pk)s.") % {"pk": row.pk}, messages.SUCCESS
+        )
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in TriageModel._meta.fields if f.name != "blob"]

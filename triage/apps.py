@@ -8,8 +8,8 @@ class TriageConfig(AppConfig):
     verbose_name = _("Risk triage")
 
     def ready(self) -> None:
-        from triage.models import Pattern, RuleSet, Signal
-        from triage.services import ruleset_bump_version
+        from triage.models import Pattern, RuleSet, Signal, TriageModel
+        from triage.services import ruleset_bump_version, triage_model_deleted
 
         # Every edit of the rules, from the admin or anywhere else, makes a new version.
         for model in (RuleSet, Signal, Pattern):
@@ -17,3 +17,7 @@ class TriageConfig(AppConfig):
             post_delete.connect(
                 ruleset_bump_version, sender=model, dispatch_uid=f"triage-del-{model}"
             )
+        # Deleting the active trained model brings the previous one back.
+        post_delete.connect(
+            triage_model_deleted, sender=TriageModel, dispatch_uid="triage-model-deleted"
+        )

@@ -54,9 +54,16 @@ _NOT_NEGATIONS = (
     "没想到", "没多久", "没一会", "没过多久", "没几分钟", "没几天", "不一会", "没办法", "不得不",
     "不到", "没到", "没人", "没有人", "不管", "不然", "要不", "不行", "不好", "不少", "不止",
     "别以为", "别说", "别怪", "不敢相信",
+    # "Don't push me into ...": a threat, not a negation ("别逼我去曝光", "不要逼我发微博").
+    "别逼", "不要逼", "不要再逼", "别再逼", "别让我", "不要让我", "别等我", "不要等我", "别想",
 )  # fmt: skip
-# Between a negation cue and the match, these mean the threat is conditional, i.e. still a threat.
-_BREAKERS = ("就", "才", "但", "可是", "否则", "再")
+# Between a negation cue and the match, these mean the threat is conditional, i.e. still a threat
+# ("别再逼我曝光": being pushed into it).
+_BREAKERS = ("就", "才", "但", "可是", "否则", "再", "逼")
+# An excluded-context term right after one of these is denied, so it excludes nothing:
+# "我不是开玩笑，…律师函", "这不是玩笑", "别开玩笑了，我已经报警了".
+_EXCLUSION_DENIALS = re.compile(r"(?:不是|没有|没在|不在|并非|绝非|没|不|别)$")
+_EN_EXCLUSION_DENIALS = re.compile(r"\b(?:not|no|never|isn t|isnt|am not|m not)\s*$")
 _EN_NEGATION = re.compile(
     r"\b(?:not|no|never|won t|wont|don t|dont|didn t|didnt|doesn t|without|no need to|nor)\b"
 )
@@ -157,6 +164,12 @@ class _CompiledSignal:
     exclude_zh: re.Pattern | None
     exclude_en: re.Pattern | None
     channels: frozenset[str]
+    # Plain Chinese keywords (no wildcard, not a regex) also match across clause punctuation put
+    # between their characters to dodge filters (`曝，光`): one alternation of them, the longest
+    # one's length, and which keyword each normalised form came from. Wildcards stay in a clause.
+    joinable: re.Pattern | None = None
+    joinable_length: int = 0
+    joinable_texts: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -215,6 +228,17 @@ def compile_rules(spec: RuleSetSpec) -> CompiledRules:
             except ValueError:
                 continue  # the admin refuses these; skip a bad row rather than fail triage
             patterns.append(_CompiledPattern(pattern.text, regex, pattern.language))
+        joinable_texts: dict[str, str] = {}
+        for pattern in signal.patterns:
+            if (
+                pattern.kind == KIND_KEYWORD
+                and pattern.language == LANG_ZH
+                and not _WILDCARD.search(pattern.text)
+            ):
+                literal = normalize_pattern(pattern.text)
+                if len(literal) > 1:
+                    joinable_texts.setdefault(literal, pattern.text)
+        literals = sorted(joinable_texts, key=len, reverse=True)
         signals.append(
             _CompiledSignal(
                 spec=signal,
@@ -224,6 +248,9 @@ def compile_rules(spec: RuleSetSpec) -> CompiledRules:
                     [t for t in signal.exclude_context if t.isascii()], LANG_EN
                 ),
                 channels=frozenset(p.text.strip().lower() for p in signal.patterns),
+                joinable=re.compile("|".join(map(re.escape, literals))) if literals else None,
+                joinable_length=len(literals[0]) if literals else 0,
+                joinable_texts=joinable_texts,
             )
         )
     cues = [normalize_pattern(c) for c in spec.negation_cues if normalize_pattern(c)]
@@ -271,27 +298,61 @@ def _excluded(signal: _CompiledSignal, text: str, start: int, end: int, english:
     if regex is None:
         return False
     window = signal.spec.context_window
-    return regex.search(text, max(0, start - window), min(len(text), end + window)) is not None
+    denials = _EN_EXCLUSION_DENIALS if english else _EXCLUSION_DENIALS
+    for found in regex.finditer(text, max(0, start - window), min(len(text), end + window)):
+        # "不是开玩笑" says the opposite of "开玩笑": a denied context term does not exclude.
+        before = text[max(0, found.start() - 8) : found.start()]
+        if not denials.search(before):
+            return True
+    return False
+
+
+def _dodged_spans(signal: _CompiledSignal, norm: NormalizedText):
+    """(start, end, pattern text) in the compact form of each plain keyword spelled across
+    clause punctuation put between its characters (`曝，光`, `报、警`)."""
+    if signal.joinable is None:
+        return
+    joined, index = norm.joined
+    if len(joined) == len(norm.compact):
+        return
+    seen = set()
+    reach = signal.joinable_length - 1
+    for j in range(1, len(joined)):
+        if index[j] - index[j - 1] == 1:
+            continue  # nothing was dropped here
+        # Only a keyword that spans this join can be new: search just around it.
+        for match in signal.joinable.finditer(joined, max(0, j - reach), j + reach):
+            start, end = match.span()
+            if start < j < end and (start, end) not in seen:
+                seen.add((start, end))
+                yield index[start], index[end - 1] + 1, signal.joinable_texts[match.group()]
 
 
 def _text_matches(
     rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText
 ) -> tuple[list[str], list[str]]:
-    candidates: list[tuple[bool, int, int, str]] = []
+    spans: list[tuple[bool, int, int, str]] = []
+    compact, spaced = norm.compact, norm.spaced
     for pattern in signal.patterns:
         english = pattern.language == LANG_EN
+        # Most patterns match nothing: keep this loop tight.
+        for match in pattern.regex.finditer(spaced if english else compact):
+            spans.append((english, match.start(), match.end(), pattern.text))
+    for start, end, pattern_text in _dodged_spans(signal, norm):
+        spans.append((False, start, end, pattern_text))
+    candidates: list[tuple[bool, int, int, str]] = []
+    for english, start, end, pattern_text in spans:
         text = norm.spaced if english else norm.compact
-        for match in pattern.regex.finditer(text):
-            start, end = match.span()
-            if start == end:
-                continue
-            if signal.spec.negatable and (
-                _en_negated(text, start) if english else _zh_negated(rules, text, start, end)
-            ):
-                continue
-            if _excluded(signal, text, start, end, english):
-                continue
-            candidates.append((english, start, end, pattern.text))
+        if start == end:
+            continue
+        # Negation reads the clauses as written, also for a dodged keyword: `不会曝，光` is negated.
+        if signal.spec.negatable and (
+            _en_negated(text, start) if english else _zh_negated(rules, text, start, end)
+        ):
+            continue
+        if _excluded(signal, text, start, end, english):
+            continue
+        candidates.append((english, start, end, pattern_text))
     # Overlapping matches (曝光 inside 微博上曝光) are one piece of evidence: keep the longest.
     candidates.sort(key=lambda c: (c[0], c[1], -(c[2] - c[1])))
     evidence: list[str] = []
@@ -301,7 +362,7 @@ def _text_matches(
         if start < last_end[english]:
             continue
         last_end[english] = end
-        quote = norm.spaced[start:end] if english else norm.evidence(start, end)
+        quote = norm.spaced_evidence(start, end) if english else norm.evidence(start, end)
         if quote not in evidence:
             evidence.append(quote)
         if pattern_text not in fired_patterns:
@@ -311,27 +372,39 @@ def _text_matches(
     return evidence, fired_patterns
 
 
-def _fact_evidence(signal: _CompiledSignal, data: TriageInput) -> list[str]:
+def _fact_value(signal: _CompiledSignal, data: TriageInput) -> str | None:
+    """The fact that fired a fact signal as a plain, untranslated value (None: it did not)."""
     spec = signal.spec
     if spec.source == SOURCE_CHANNEL:
         channel = (data.channel or "").strip().lower()
-        return (
-            [_("channel: %(channel)s") % {"channel": channel}] if channel in signal.channels else []
-        )
+        return channel if channel in signal.channels else None
     if spec.source == SOURCE_REPEAT:
         threshold = spec.threshold if spec.threshold is not None else 1
         if data.repeat_count and data.repeat_count >= threshold:
-            return [
-                _("%(count)d earlier complaint(s) from the same customer or order")
-                % {"count": data.repeat_count}
-            ]
-        return []
+            return str(data.repeat_count)
+        return None
     if spec.source == SOURCE_AMOUNT:
         if data.amount is None or spec.threshold is None:
-            return []
+            return None
         if Decimal(str(data.amount)) >= Decimal(str(spec.threshold)):
-            return [_("amount %(amount)s") % {"amount": data.amount}]
-    return []
+            return str(data.amount)
+    return None
+
+
+def fact_evidence(source: str, value: str) -> str:
+    """A fact signal's evidence as a sentence in the active language.
+
+    Reasons also keep the plain `value`, so a display can phrase it again in its own language.
+    """
+    if source == SOURCE_CHANNEL:
+        return _("channel: %(channel)s") % {"channel": value}
+    if source == SOURCE_REPEAT:
+        return _("%(count)d earlier complaint(s) from the same customer or order") % {
+            "count": int(value)
+        }
+    if source == SOURCE_AMOUNT:
+        return _("amount %(amount)s") % {"amount": value}
+    return value
 
 
 def _max_level(*levels: str) -> str:
@@ -352,7 +425,8 @@ def triage(
             evidence, patterns = _text_matches(rules, signal, norm)
             rule = ", ".join(patterns)
         else:
-            evidence = _fact_evidence(signal, data)
+            value = _fact_value(signal, data)
+            evidence = [fact_evidence(spec.source, value)] if value is not None else []
             rule = spec.source
         if evidence:
             fired[spec.code] = {
@@ -365,6 +439,8 @@ def triage(
                 "_category": spec.category,
                 "_only_with": spec.only_with,
             }
+            if spec.source != SOURCE_TEXT:
+                fired[spec.code]["value"] = value
     # Amplifiers count only next to what they amplify.
     reasons = [
         r for r in fired.values() if not r["_only_with"] or any(c in fired for c in r["_only_with"])

@@ -219,6 +219,7 @@ class RuleSetSnapshot(models.Model):
 class Trigger(models.TextChoices):
     INTAKE = "intake", _("Intake")
     NEW_INFORMATION = "new_information", _("New information")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
     MANUAL = "manual", _("Manual re-run")
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from triage import learned
 from triage.engine import LEVELS, TriageResult
@@ -37,18 +38,33 @@ def register_training_source(func: Callable[[], Iterable[tuple[str, str]]]) -> C
     return func
 
 
-def ruleset_bump_version(**_kwargs) -> None:
-    """Any change to the rules: a new version in the same transaction, its snapshot after commit.
+def _bumped_in_this_transaction() -> bool:
+    """Whether this transaction already made a new version (its snapshot is waiting to be kept).
 
-    Connected to post_save/post_delete of RuleSet, Signal and Pattern (see `TriageConfig.ready`).
+    Django drops the callbacks of a rolled-back transaction or savepoint, so a rolled-back edit
+    does not count: the next edit bumps again.
+    """
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        return False
+    return any(entry[1] is ruleset_snapshot_store for entry in connection.run_on_commit)
+
+
+def ruleset_bump_version(**_kwargs) -> None:
+    """Any change to the rules: one new version per transaction, its snapshot after commit.
+
+    Connected to post_save/post_delete of RuleSet, Signal and Pattern (see `TriageConfig.ready`),
+    so saving a signal with ten patterns in the admin makes one version, not eleven. Every edit
+    still touches `updated_at`, which the compiled-rules cache also keys on.
     `update()` sends no signal, so bumping does not bump again.
     """
     if _kwargs.get("raw"):  # loaddata: rows arrive in any order, the fixture has its version
         return
-    updated = RuleSet.objects.filter(pk=RULESET_PK).update(
-        version=F("version") + 1, updated_at=timezone.now()
-    )
-    if updated:
+    rows = RuleSet.objects.filter(pk=RULESET_PK)
+    if _bumped_in_this_transaction():
+        rows.update(updated_at=timezone.now())
+        return
+    if rows.update(version=F("version") + 1, updated_at=timezone.now()):
         transaction.on_commit(ruleset_snapshot_store)
 
 
@@ -103,12 +119,18 @@ def read_labelled_csv(path: Path | str) -> list[dict]:
         reader = csv.DictReader(handle)
         missing = {"text", "level"} - set(reader.fieldnames or [])
         if missing:
-            raise ValueError(f"{path}: missing column(s) {', '.join(sorted(missing))}")
+            raise ValueError(
+                _("%(path)s: missing column(s) %(columns)s")
+                % {"path": path, "columns": ", ".join(sorted(missing))}
+            )
         for line, row in enumerate(reader, start=2):
             level = (row.get("level") or "").strip().lower()
             text = (row.get("text") or "").strip()
             if level not in LEVELS or not text:
-                raise ValueError(f"{path}:{line}: needs a text and a level in {LEVELS}")
+                raise ValueError(
+                    _("%(path)s, line %(line)d: needs a text and a level (%(levels)s).")
+                    % {"path": path, "line": line, "levels": ", ".join(LEVELS)}
+                )
             rows.append(
                 {
                     "text": text,
@@ -156,3 +178,30 @@ def triage_model_train(
             TriageModel.objects.exclude(pk=row.pk).filter(is_active=True).update(is_active=False)
     logger.info("triage model v%s trained on %s rows %s", row.pk, len(rows), dict(counts))
     return row
+
+
+def triage_model_activate(*, model_id: int) -> TriageModel | None:
+    """Make this trained model the one triage uses (all others inactive); None when it is gone."""
+    with transaction.atomic():
+        row = TriageModel.objects.select_for_update().filter(pk=model_id).first()
+        if row is None:
+            return None
+        TriageModel.objects.exclude(pk=row.pk).filter(is_active=True).update(is_active=False)
+        if not row.is_active:
+            row.is_active = True
+            row.save(update_fields=["is_active"])
+    logger.info("triage model v%s activated", row.pk)
+    return row
+
+
+def triage_model_deleted(*, instance: TriageModel, **_kwargs) -> None:
+    """Deleting the active model brings back the newest remaining one (post_delete receiver).
+
+    Deleting a bad model is how a superuser rolls back a retrain; without this, triage would
+    quietly run on rules alone until the next retrain.
+    """
+    if not instance.is_active or TriageModel.objects.filter(is_active=True).exists():
+        return
+    newest = TriageModel.objects.order_by("-created_at", "-id").values_list("pk", flat=True).first()
+    if newest is not None:
+        triage_model_activate(model_id=newest)

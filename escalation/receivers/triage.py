@@ -1,4 +1,9 @@
-"""Triage receivers: triage at intake and on new information; alert on a red suggestion.
+"""Triage receivers: triage at intake, on new information from the customer and when the case's
+descriptive fields change; alert on a red suggestion.
+
+A note the desk marked as internal (`customer_info=False`) is not the customer's word and
+triggers nothing; a change of channel, category, order, amount, title or description does,
+since each of them is read by triage.
 
 They run after the cases transaction committed, inside the request that caused it, so a failure
 here must never become the user's error: it is logged and handed to a retrying task instead.
@@ -33,8 +38,15 @@ def on_case_created(sender, *, case_id, **kwargs) -> None:
 
 
 @receiver(signals.case_note_added, dispatch_uid="escalation.triage.case_note_added")
-def on_case_note_added(sender, *, case_id, **kwargs) -> None:
+def on_case_note_added(sender, *, case_id, customer_info=True, **kwargs) -> None:
+    if customer_info is False:
+        return
     _triage(case_id, Trigger.NEW_INFORMATION)
+
+
+@receiver(signals.case_details_changed, dispatch_uid="escalation.triage.case_details_changed")
+def on_case_details_changed(sender, *, case_id, fields=(), **kwargs) -> None:
+    _triage(case_id, Trigger.DETAILS_CHANGED)
 
 
 @receiver(signals.case_risk_suggested, dispatch_uid="escalation.triage.case_risk_suggested")

@@ -2,15 +2,20 @@
 never undoing a person's override, re-timing clocks when a case becomes red."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from cases import services as case_services
+from cases import signals as case_signals
+from cases.models import Case, CaseEvent
 from escalation.models import RedAlert, SlaClock
 from escalation.triage_flow import case_triage, settled_training_rows
 from tests.escalation.conftest import outbox
+from triage import selectors as triage_selectors
+from triage.engine import fact_evidence
 from triage.models import RuleSet, Signal, TriageModel, TriageRun
 
 pytestmark = pytest.mark.django_db
@@ -21,9 +26,13 @@ RED_TEXT = "孩子吃了你们的酸奶拉肚子，去了医院，我要发到�
 
 @pytest.fixture
 def note(handler, django_capture_on_commit_callbacks):
-    def add(case, text):
+    """A handler writes down what the customer said (or, with customer_info=False, a desk note)."""
+
+    def add(case, text, *, customer_info=True):
         with django_capture_on_commit_callbacks(execute=True):
-            case_services.case_add_note(case=case, actor=handler, kind="note", text=text)
+            case_services.case_add_note(
+                case=case, actor=handler, kind="note", text=text, customer_info=customer_info
+            )
         case.refresh_from_db()
         return case
 
@@ -158,7 +167,8 @@ def test_the_category_is_suggested_when_the_reporter_chose_other(open_case):
     assert (other.suggested_category, chosen.suggested_category) == ("foreign_object", "")
 
 
-def test_a_repeat_complaint_from_the_same_phone_within_30_days_is_a_signal(open_case):
+def test_a_repeat_complaint_from_the_same_phone_within_30_days_is_a_signal(open_case, settings):
+    settings.CASE_MAX_BACKDATE_DAYS = 60  # so that a case 45 days old can still be reported
     now = timezone.now()
     open_case(title=TITLE, description="外卖送晚了", received_at=now - timedelta(days=45), now=now)
     first = open_case(
@@ -208,3 +218,143 @@ def test_triage_train_learns_from_settled_cases_and_the_seed(open_case, set_risk
 
     model = TriageModel.objects.get(is_active=True)
     assert (model.case_rows, model.seed_rows > 100) == (1, True)
+
+
+# Review of issue 5, item 5: a slower triage that read the case before another one raised it.
+@pytest.mark.parametrize(
+    ("description", "computed"),
+    [("外卖送晚了", "blue"), ("面包发霉了", "yellow")],
+)
+def test_a_concurrent_triage_never_lowers_a_level_raised_meanwhile(
+    open_case, monkeypatch, description, computed
+):
+    case = open_case(title=TITLE, description=description)
+    real_triage_text = triage_selectors.triage_text
+
+    def raised_while_computing(**kwargs):
+        # Another run (a note that said 报警) commits red while this one is still computing.
+        case_services.case_set_risk(
+            case=Case.objects.get(pk=case.pk), level="red", reason="报警", actor=None
+        )
+        return real_triage_text(**kwargs)
+
+    monkeypatch.setattr(triage_selectors, "triage_text", raised_while_computing)
+    run = case_triage(case_id=case.pk, trigger="manual")
+
+    case.refresh_from_db()
+    assert (run.level, run.outcome, case.risk_level, case.risk_reason) == (
+        computed,
+        "kept",
+        "red",
+        "报警",
+    )
+
+
+def test_the_same_level_refreshes_the_score_and_reasons(open_case, note):
+    case = open_case(title=TITLE, description="我要发到微博上曝光你们")
+
+    note(case, "顾客又说已经请了律师")
+
+    run = TriageRun.objects.filter(case_id=case.pk).latest("id")
+    assert (case.risk_level, run.outcome) == ("red", "applied")
+    assert "法律行动" in [r["signal"] for r in case.risk_reasons]
+
+
+# Item 6: the desk's internal notes are not the customer's words.
+def test_an_internal_note_of_the_desk_is_not_triaged(open_case, note):
+    case = open_case(title=TITLE, description="外卖送晚了半小时", category="delivery")
+
+    note(case, "内部备注：如顾客再来门店闹事，门店可以直接报警", customer_info=False)
+    run = case_triage(case_id=case.pk, trigger="manual")
+
+    case.refresh_from_db()
+    assert case.risk_level == "blue"
+    assert run.level == "blue"
+    assert not TriageRun.objects.filter(case_id=case.pk, trigger="new_information").exists()
+
+
+def test_what_the_customer_said_on_a_contact_attempt_is_triaged(
+    open_case, handler, django_capture_on_commit_callbacks
+):
+    case = open_case(title=TITLE, description="外卖送晚了半小时", category="delivery")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_add_note(
+            case=case,
+            actor=handler,
+            kind="contact_attempt",
+            outcome="reached",
+            text="顾客说已经报警了",
+        )
+
+    case.refresh_from_db()
+    assert case.risk_level == "red"
+
+
+def test_notes_written_before_the_customer_info_flag_count_as_the_customers_words(
+    open_case, handler
+):
+    case = open_case(title=TITLE, description="外卖送晚了半小时", category="delivery")
+    CaseEvent.objects.create(
+        case=case, actor=handler, kind="note", note="顾客说已经报警了", created_at=timezone.now()
+    )
+
+    run = case_triage(case_id=case.pk, trigger="manual")
+
+    assert run.level == "red"
+
+
+def test_internal_notes_are_left_out_of_the_training_text(open_case, note, set_risk):
+    case = open_case(title=TITLE, description="面包发霉了")
+    note(case, "顾客说孩子吃了拉肚子")
+    note(case, "内部：已联系门店店长核实", customer_info=False)
+    set_risk(case, "red")
+
+    assert settled_training_rows() == [("顾客反馈\n面包发霉了\n顾客说孩子吃了拉肚子", "red")]
+
+
+# Item 7: the channel, the amount and the other descriptive fields are read by triage too.
+@pytest.mark.parametrize(
+    ("changes", "level", "code"),
+    [
+        ({"channel": "media"}, "red", "channel_red"),
+        ({"amount": Decimal("2000.00")}, "yellow", "high_amount"),
+        ({"description": "顾客说吃完拉肚子，去了医院"}, "red", "health_harm"),
+    ],
+)
+def test_changing_the_details_of_a_case_re_triages_it(
+    open_case, supervisor, django_capture_on_commit_callbacks, changes, level, code
+):
+    case = open_case(title=TITLE, description="外卖送晚了半小时", category="delivery")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_update_details(case=case, actor=supervisor, changes=changes)
+
+    case.refresh_from_db()
+    run = TriageRun.objects.filter(case_id=case.pk).latest("id")
+    assert (case.risk_level, run.trigger) == (level, "details_changed")
+    assert code in [r["code"] for r in case.risk_reasons]
+
+
+def test_the_details_changed_signal_re_triages_the_case(open_case):
+    case = open_case(title=TITLE, description="外卖送晚了半小时", category="delivery")
+    Case.objects.filter(pk=case.pk).update(channel="regulator")
+
+    case_signals.case_details_changed.send(sender=Case, case_id=case.pk, fields=["channel"])
+
+    case.refresh_from_db()
+    assert case.risk_level == "red"
+
+
+# Nit: what triage stores reads the same whoever caused the run.
+def test_stored_fact_reasons_are_in_the_site_language_and_keep_their_plain_value(
+    open_case, settings
+):
+    with translation.override("en"):
+        case = open_case(title=TITLE, description="外卖送晚了", channel="regulator")
+
+    case.refresh_from_db()
+    reason = next(r for r in case.risk_reasons if r["code"] == "channel_red")
+    with translation.override(settings.LANGUAGE_CODE):
+        expected = fact_evidence("channel", "regulator")
+    assert (reason["value"], reason["evidence"]) == ("regulator", [expected])

@@ -204,3 +204,74 @@ def test_the_model_never_lowers_what_a_rule_decided():
 def test_an_unusable_pattern_is_refused_with_a_message(spec):
     with pytest.raises(ValueError, match=r"\w"):
         compile_pattern(spec)
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("我不是开玩笑，我要曝光", "red"),  # a denied joke is no joke
+        ("这可不是玩笑话，我要曝光", "red"),
+        ("好吃到想曝光，开玩笑的", "blue"),
+    ],
+)
+def test_an_excluded_context_that_is_denied_does_not_exclude(text, level):
+    rules = compile_rules(
+        RuleSetSpec(
+            version=1,
+            signals=(
+                SignalSpec(
+                    code="media",
+                    name="媒体曝光",
+                    min_level="red",
+                    weight=60,
+                    patterns=(PatternSpec("曝光"),),
+                    exclude_context=("开玩笑", "玩笑", "好吃到"),
+                ),
+            ),
+        )
+    )
+
+    assert triage(rules, TriageInput(text=text)).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("别逼我曝光你们", "red"),
+        ("不要逼我曝光", "red"),
+        ("别再逼我曝光", "red"),
+        ("别曝光了", "blue"),
+        ("不要曝光", "blue"),
+    ],
+)
+def test_being_pushed_into_a_threat_is_not_a_negation(text, level):
+    rules = compile_rules(
+        RuleSetSpec(
+            version=1,
+            signals=(
+                SignalSpec(
+                    code="media",
+                    name="媒体曝光",
+                    min_level="red",
+                    weight=60,
+                    patterns=(PatternSpec("曝光"),),
+                ),
+            ),
+            negation_cues=("别", "不要"),
+        )
+    )
+
+    assert triage(rules, TriageInput(text=text)).level == level
+
+
+@pytest.mark.parametrize(
+    ("text", "level"),
+    [
+        ("我要曝，光你们", "red"),
+        ("我要曝！！光你们", "red"),
+        ("我不会曝，光的", "blue"),  # the negation is read on the clauses as written
+        ("我不发，微博上看到的", "blue"),  # a wildcard keyword never crosses a clause
+    ],
+)
+def test_a_plain_keyword_also_matches_across_dodging_punctuation(text, level):
+    assert run(text).level == level

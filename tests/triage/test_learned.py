@@ -2,9 +2,12 @@
 used to raise a level; a fresh install has no model and triage runs on rules alone."""
 
 import csv
+from datetime import timedelta
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone, translation
 
 from triage import learned
 from triage.models import TriageModel
@@ -84,8 +87,92 @@ def test_triage_train_command_reports_a_bad_file(tmp_path):
     path = tmp_path / "bad.csv"
     path.write_text("words,label\n曝光,red\n", encoding="utf-8")
 
-    with pytest.raises(CommandError, match="missing column"):
+    with translation.override("en"), pytest.raises(CommandError, match="missing column"):
         call_command("triage_train", "--seed", str(path))
+
+
+def test_a_row_without_a_level_is_refused_with_its_line_number(tmp_path):
+    path = tmp_path / "bad.csv"
+    path.write_text("text,level\n曝光,red\n送晚了,\n", encoding="utf-8")
+
+    with translation.override("en"), pytest.raises(CommandError, match="line 3"):
+        call_command("triage_train", "--seed", str(path))
+
+
+def test_deleting_the_active_model_brings_the_previous_one_back(teaching_csv):
+    now = timezone.now()
+    previous = triage_model_train(seed_path=teaching_csv, now=now - timedelta(days=1))
+    newest = triage_model_train(seed_path=teaching_csv, now=now)
+    assert model_active().version == newest.pk
+
+    newest.delete()
+
+    previous.refresh_from_db()
+    assert previous.is_active
+    assert model_active().version == previous.pk
+    assert triage_text(text="这次真的翻车了，第99家门店的事情").model_version == previous.pk
+
+
+def test_deleting_an_inactive_model_changes_nothing(teaching_csv):
+    now = timezone.now()
+    older = triage_model_train(seed_path=teaching_csv, now=now - timedelta(days=1))
+    active = triage_model_train(seed_path=teaching_csv, now=now)
+
+    older.delete()
+
+    assert list(TriageModel.objects.filter(is_active=True)) == [active]
+
+
+def test_a_superuser_deletes_the_newest_model_in_the_admin_and_the_previous_one_is_used(
+    client, teaching_csv
+):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    now = timezone.now()
+    previous = triage_model_train(seed_path=teaching_csv, now=now - timedelta(days=1))
+    newest = triage_model_train(seed_path=teaching_csv, now=now)
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:triage_triagemodel_changelist"),
+        {"action": "delete_selected", "_selected_action": [newest.pk], "post": "yes"},
+    )
+
+    assert response.status_code == 302
+    assert model_active().version == previous.pk
+
+
+def test_a_superuser_can_switch_back_to_an_older_model_in_the_admin(client, teaching_csv):
+    from tests.factories import UserFactory
+
+    admin_user = UserFactory(username="root", is_superuser=True, is_staff=True)
+    older = triage_model_train(seed_path=teaching_csv)
+    triage_model_train(seed_path=teaching_csv)
+    client.force_login(admin_user)
+
+    response = client.post(
+        reverse("admin:triage_triagemodel_changelist"),
+        {"action": "activate", "_selected_action": [older.pk]},
+    )
+
+    assert response.status_code == 302
+    assert list(TriageModel.objects.filter(is_active=True)) == [older]
+    assert model_active().version == older.pk
+
+
+def test_a_supervisor_sees_the_models_but_cannot_switch_them(client, supervisor, teaching_csv):
+    older = triage_model_train(seed_path=teaching_csv)
+    newest = triage_model_train(seed_path=teaching_csv)
+    client.force_login(supervisor)
+    url = reverse("admin:triage_triagemodel_changelist")
+
+    page = client.get(url)
+    client.post(url, {"action": "activate", "_selected_action": [older.pk]})
+
+    assert page.status_code == 200
+    assert 'value="activate"' not in page.content.decode()
+    assert list(TriageModel.objects.filter(is_active=True)) == [newest]
 
 
 def test_the_shipped_seed_never_contains_a_text_of_the_evaluation_set(settings):
@@ -94,3 +181,13 @@ def test_the_shipped_seed_never_contains_a_text_of_the_evaluation_set(settings):
             return {row["text"] for row in csv.DictReader(handle)}
 
     assert not texts(seed_csv_path()) & texts(settings.BASE_DIR / "data" / "triage_eval.csv")
+
+
+def test_the_holdout_set_shares_no_text_with_the_seed_or_the_evaluation_set(settings):
+    def texts(name):
+        with open(settings.BASE_DIR / "data" / name, encoding="utf-8") as handle:
+            return {row["text"] for row in csv.DictReader(handle)}
+
+    holdout = texts("triage_holdout.csv")
+    assert len(holdout) >= 40
+    assert not holdout & (texts("triage_train_seed.csv") | texts("triage_eval.csv"))

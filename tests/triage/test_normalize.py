@@ -48,3 +48,27 @@ def test_a_pattern_is_normalised_like_the_text():
 
 def test_a_dot_between_ideographs_is_a_dodge_but_ends_an_english_sentence():
     assert (normalize("曝.光").compact, normalize("Sorry. I").compact) == ("曝光", "sorry|i")
+
+
+@pytest.mark.parametrize(
+    ("raw", "joined"),
+    [
+        ("曝，光", "曝光"),  # clause punctuation between ideographs: a dodge
+        ("报、警了", "报警了"),
+        ("曝！！光", "曝光"),
+        ("12,315元", "12|315元"),  # between digits: a thousands separator, kept
+        ("不会，曝光", "不会曝光"),
+    ],
+)
+def test_the_joined_view_drops_clause_punctuation_between_ideographs_only(raw, joined):
+    norm = normalize(raw)
+
+    assert norm.joined[0] == joined
+    assert [norm.compact[i] for i in norm.joined[1]] == list(joined)
+
+
+def test_english_evidence_maps_back_to_the_customers_own_words():
+    norm = normalize("Call   the POLICE now")
+    start = norm.spaced.index("the police")
+
+    assert norm.spaced_evidence(start, start + len("the police")) == "the POLICE"

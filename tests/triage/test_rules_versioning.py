@@ -1,7 +1,10 @@
 """Rules are data: editing them in the admin makes a new version, which triage picks up at once
 and records on each run; a bad pattern is refused with a message."""
 
+import contextlib
+
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from triage.models import Pattern, RuleSet, RuleSetSnapshot, Signal
@@ -14,22 +17,27 @@ def version() -> int:
     return RuleSet.objects.get().version
 
 
-def test_the_starter_rule_set_is_version_1_with_its_snapshot():
-    assert version() == 1
-    assert RuleSetSnapshot.objects.filter(version=1).exists()
+def test_every_version_of_the_starter_rule_set_has_its_snapshot():
+    # 1: the starter set; 2: its second edition (precision and recall after the review).
+    assert version() == 2
+    assert list(RuleSetSnapshot.objects.order_by("version").values_list("version", flat=True)) == [
+        1,
+        2,
+    ]
 
 
 def test_adding_a_pattern_makes_a_new_version_that_triage_uses_immediately(
     django_capture_on_commit_callbacks,
 ):
+    before = version()
     assert triage_text(text="我要去找消费者权益保护委员会").level == "blue"
 
     with django_capture_on_commit_callbacks(execute=True):
         Pattern.objects.create(signal=Signal.objects.get(code="regulator"), text="消费者权益保护")
 
     result = triage_text(text="我要去找消费者权益保护委员会")
-    assert (result.level, result.ruleset_version) == ("red", 2)
-    assert RuleSetSnapshot.objects.filter(version=2).exists()
+    assert (result.level, result.ruleset_version) == ("red", before + 1)
+    assert RuleSetSnapshot.objects.filter(version=before + 1).exists()
 
 
 def test_switching_a_signal_off_takes_it_out_of_triage():
@@ -107,3 +115,51 @@ def test_handlers_can_look_up_the_runs_of_a_case_and_a_bad_search_is_not_an_erro
 
     assert client.get(url, {"q": "123"}).status_code == 200
     assert client.get(url, {"q": "不是数字"}).status_code == 200
+
+
+def test_saving_a_signal_with_its_patterns_in_one_transaction_makes_one_version(
+    django_capture_on_commit_callbacks,
+):
+    before = version()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            signal = Signal.objects.create(
+                code="rumour", name="谣言", min_level="yellow", weight=20
+            )
+            for text in ("造谣", "谣言", "传谣"):
+                Pattern.objects.create(signal=signal, text=text)
+
+    assert version() == before + 1
+    assert RuleSetSnapshot.objects.filter(version=before + 1).exists()
+    assert triage_text(text="你们店员在造谣").level == "yellow"
+
+
+def test_an_edit_rolled_back_does_not_keep_the_next_edit_from_making_a_version(
+    django_capture_on_commit_callbacks,
+):
+    before = version()
+    signal = Signal.objects.get(code="privacy")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            with contextlib.suppress(RuntimeError), transaction.atomic():
+                Pattern.objects.create(signal=signal, text="人肉")
+                raise RuntimeError("the admin form failed after the first save")
+            Pattern.objects.create(signal=signal, text="开盒")
+
+    assert version() == before + 1
+    assert triage_text(text="有人开盒我").level == "yellow"
+    assert triage_text(text="有人人肉我").level == "blue"
+
+
+def test_each_edit_in_one_transaction_is_seen_by_triage_at_once():
+    signal = Signal.objects.get(code="privacy")
+
+    with transaction.atomic():
+        Pattern.objects.create(signal=signal, text="开盒")
+        first = triage_text(text="有人开盒我，还人肉我").reasons
+        Pattern.objects.create(signal=signal, text="人肉")
+        second = triage_text(text="有人开盒我，还人肉我").reasons
+
+    assert (first[0]["evidence"], second[0]["evidence"]) == (["开盒"], ["开盒", "人肉"])

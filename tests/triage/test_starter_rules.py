@@ -114,3 +114,169 @@ def test_evidence_quotes_the_matched_words():
     evidence = {r["signal"]: r["evidence"] for r in result.reasons}
     assert evidence["健康损害"] == ["拉肚子", "去医院"]
     assert evidence["媒体曝光"] == ["发到微博"]
+
+
+# Review of issue 5, item 1: a number is only the police or the ambulance when it is called.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "会员价120，结账收了128",
+        "等了120分钟才送到",
+        "第120号自提柜打不开",
+        "这箱橙子110元，一半都不甜",
+        "总共120元的东西少送了两样",
+        "门店电话0571-8812 0110打不通",
+        "我的电话是13912345678，骑手一直没打过来",  # holds 12345
+        "订单号2023123150001，少送了一瓶水",  # holds 12315
+        "单号 8812331 的外卖送错了",  # holds 12331
+        "这单一共12,315元的团购，发票还没开",  # a thousands separator is not a dodge
+    ],
+)
+def test_prices_order_numbers_and_phone_numbers_are_not_emergency_or_hotline_numbers(text):
+    result = triage_text(text=text, use_model=False)
+
+    assert (result.level, result.reason_text) == ("blue", result.reason_text)
+    assert not {"health_harm", "legal_action", "regulator"} & set(codes(text))
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("孩子吃完一直抽搐，我们已经打了120", "health_harm"),
+        ("老人吃完晕倒了，刚叫了120救护车", "health_harm"),
+        ("急救车120已经在路上了", "health_harm"),
+        ("店员推我，我已经拨打110了", "legal_action"),
+        ("我打了 1 1 0", "legal_action"),
+        ("我要打12315投诉你们", "regulator"),
+        ("已经打了１２３４５市民热线", "regulator"),
+    ],
+)
+def test_calling_the_emergency_and_hotline_numbers_still_makes_a_case_red(text, family):
+    assert family in codes(text)
+    assert triage_text(text=text, use_model=False).level == "red"
+
+
+# Item 2: single words that ordinary complaints use, and yellow words inside other words.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "这家店的全网最低价是真的吗？我在别家看到更便宜的。",
+        "本来想发个朋友圈夸夸你们的，结果今天的蛋糕送晚了半小时。",
+        "我在抖音上发了个视频夸你们的烤鸡，结果今天去买没货了。",
+        "你们的社交媒体账号发的优惠信息和店里的价格不一样。",
+        "请你们相关部门的同事尽快给我回个电话，订单少送了一袋米。",
+        "店员说要找警察叔叔帮忙找走失的小孩，这个服务很好，表扬一下。",
+        "全家都觉得这次的饺子太咸了。",
+        "邻居也说你们家的菜比别家贵。",
+        "我们小区都没有你们的自提点，能不能开一个？",
+        "我拼命给客服打电话都没人接，就是想改一下配送地址。",
+        "收银台让顾客自己动手装袋，太不方便了。",
+        "你们做活动的横幅挂歪了，提个醒。",
+        "我真的无语吐了，排了半小时队才结上账。",
+        "孩子发烧在家，所以让你们送货上门，结果送晚了一个小时。",
+        "我打人工客服打了半天都没人接。",
+        "发生的事情很简单：我订的水果晚到了一个小时。",
+        "你们学生的优惠卡怎么办理？",
+        "医生的建议是少吃甜的，你们有没有无糖蛋糕？",
+        "优惠券过期了没法用，能不能帮我延长一下？",
+        "会员积分已经过期了，能不能恢复？",
+        "你们的塑料包装盒太难打开了，建议改进一下。",
+        "我在医院上班，你们的外卖总是送到医院门口就不管了。",
+    ],
+)
+def test_ordinary_complaints_with_words_that_look_like_signals_stay_blue(text):
+    result = triage_text(text=text, use_model=False)
+
+    assert (result.level, result.reason_text) == ("blue", result.reason_text)
+
+
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("鸡翅根中间还是生的，咬开全是血水", "food_quality"),
+        ("牛奶已经过期三天了", "food_quality"),
+        ("用优惠券买的酸奶过期了", "food_quality"),
+        ("熟食里吃出了一小块塑料", "foreign_object"),
+        ("我真的吐了，这么贵的车厘子一半是烂的", "food_quality"),
+    ],
+)
+def test_the_narrowed_yellow_words_still_fire_on_food(text, family):
+    assert family in codes(text)
+    assert triage_text(text=text, use_model=False).level == "yellow"
+
+
+# Item 3: "别逼我…" and "我不是开玩笑" are threats, not negations or jokes.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "别逼我去曝光你们，今天必须给我处理。",
+        "你们不要逼我发微博。",
+        "别再逼我去找记者了。",
+        "我不是开玩笑，下周一律师函就到。",
+        "这不是玩笑，我已经报警了。",
+        "别开玩笑了，我已经打了12315。",
+        "I'm not joking, I will call the police.",
+    ],
+)
+def test_threat_wording_is_not_read_as_a_negation_or_a_joke(text):
+    assert triage_text(text=text, use_model=False).level == "red"
+
+
+def test_negations_and_jokes_still_cancel_a_threat():
+    assert [
+        triage_text(text=t, use_model=False).level
+        for t in ("我不会去曝光的", "别去曝光了，没必要", "好吃到想报警，开玩笑的")
+    ] == ["blue", "blue", "blue"]
+
+
+# Item 4: families of real red cases that were missed.
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        ("孩子喝了你们的奶，现在人在医院躺着。", "health_harm"),
+        ("我老婆怀孕七个月，喝了你们的鲜奶后一直肚子绞痛，现在在妇幼保健院观察。", "health_harm"),
+        ("吃完你们的寿司肚子绞痛了一晚上。", "health_harm"),
+        ("我爸吃了你们的卤肉，正在社区医院打吊瓶。", "health_harm"),
+        ("老人吃了你们的汤圆噎住了，差点没救过来。", "health_harm"),
+        ("孩子被你们的软糖卡住了喉咙，憋得脸都紫了。", "health_harm"),
+        ("My daughter choked on a piece of your candy.", "health_harm"),
+        ("已经有网友转发了，评论里都在骂你们。", "media_exposure"),
+        ("我要让你们上热门。", "media_exposure"),
+        ("这件事已经在网上传开了。", "media_exposure"),
+        ("我发的帖子已经转发了三千次。", "media_exposure"),
+        ("我们楼有五六户都在你们这团的鸡蛋，都是臭的。", "group_complaint"),
+        ("我们单元十几户都订了你们的大米，全都有虫。", "group_complaint"),
+        ("公司二十多个人都吃了你们的盒饭，下午都不舒服。", "group_complaint"),
+        ("已经有多名顾客反映你们的熟食有异味。", "group_complaint"),
+    ],
+)
+def test_hospital_choking_online_spread_and_many_households_make_a_case_red(text, family):
+    assert family in codes(text)
+    assert triage_text(text=text, use_model=False).level == "red"
+
+
+def test_pain_negated_inside_the_phrase_is_not_harm():
+    assert "health_harm" not in codes("喝完以后肚子不疼，就是觉得味道怪")
+
+
+# Also: clause punctuation put inside a keyword to dodge the filter.
+@pytest.mark.parametrize("text", ["我要把你们曝，光", "我已经报、警了", "再不处理就去消。协"])
+def test_clause_punctuation_inside_a_keyword_is_a_dodge(text):
+    assert triage_text(text=text, use_model=False).level == "red"
+
+
+@pytest.mark.parametrize("text", ["我不会曝，光的", "没必要报、警，换一个就行"])
+def test_negation_still_reads_the_clauses_of_a_dodged_keyword(text):
+    assert triage_text(text=text, use_model=False).level == "blue"
+
+
+def test_the_evidence_of_a_dodged_keyword_quotes_the_customers_characters():
+    result = triage_text(text="我要把你们曝，光", use_model=False)
+
+    assert result.reasons[0]["evidence"] == ["曝，光"]
+
+
+def test_english_evidence_quotes_the_customers_words_not_the_lower_cased_form():
+    result = triage_text(text="I will SUE you and call the Police", use_model=False)
+
+    assert result.reasons[0]["evidence"] == ["SUE you", "Police"]
