@@ -81,6 +81,8 @@ bench: venv
 	$(PY) bench/bench_intake.py
 	CELERY_BROKER_URL=redis://127.0.0.1:6379/1 REDIS_URL=redis://127.0.0.1:6379/1 \
 	  $(PY) bench/bench_alert_delivery.py
+	psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'bench_sla'" postgres \
+	  | grep -q 1 || psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE bench_sla" postgres
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_sla \
 	  CELERY_BROKER_URL=redis://127.0.0.1:6379/2 REDIS_URL=redis://127.0.0.1:6379/2 \
 	  $(PY) bench/bench_sla.py
