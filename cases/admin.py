@@ -19,6 +19,7 @@ from cases.filters import case_search_q
 from cases.models import Case, RiskLevel
 from cases.transitions import TRANSITIONS
 from core.exceptions import ApplicationError
+from core.masking import scrub_phones
 from core.validators import validate_phone
 
 RISK_COLOURS = {RiskLevel.RED: "#d32f2f", RiskLevel.YELLOW: "#f9a825", RiskLevel.BLUE: "#1976d2"}
@@ -124,8 +125,8 @@ class NoteForm(forms.Form):
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ["number", "risk", "state", "store", "channel", "assignee", "age", "title"]
-    list_display_links = ["number", "title"]
+    list_display = ["number", "risk", "state", "store", "channel", "assignee", "age", "short_title"]
+    list_display_links = ["number", "short_title"]
     list_filter = [
         "state", "risk_level", AssignmentFilter, "store", "channel", "category",
         ("assignee", admin.RelatedOnlyFieldListFilter),
@@ -168,6 +169,10 @@ class CaseAdmin(admin.ModelAdmin):
         if hours >= 48:
             return _("%(d)d d") % {"d": hours // 24}
         return f"{hours}:{rem:02d}"
+
+    @admin.display(description=_("title"), ordering="title")
+    def short_title(self, case):
+        return scrub_phones(case.title)
 
     @admin.display(description=_("customer name"))
     def customer_name_masked(self, case):
@@ -260,7 +265,7 @@ class CaseAdmin(admin.ModelAdmin):
         if case is not None:
             extra_context.update(
                 transitions=selectors.case_available_transitions(case=case, user=request.user),
-                timeline=selectors.case_timeline(case=case),
+                timeline=selectors.case_timeline(case=case, user=request.user),
                 suggested_level=dict(RiskLevel.choices).get(
                     (case.risk_suggestion or {}).get("level"), ""
                 ),
@@ -357,14 +362,16 @@ class CaseAdmin(admin.ModelAdmin):
         form = NoteForm(request.POST or None)
 
         def run(cleaned):
-            from_customer = cleaned["kind"] == "customer_info"
+            kind = cleaned["kind"]
             services.case_add_note(
                 case=case,
                 actor=request.user,
-                kind="note" if from_customer else cleaned["kind"],
+                kind="note" if kind == "customer_info" else kind,
                 text=cleaned["text"],
                 outcome=cleaned["outcome"],
-                customer_info=from_customer or None,
+                # an internal note is internal whoever writes it; a contact attempt follows the
+                # service's default (the desk's call log is its own words)
+                customer_info={"note": False, "customer_info": True}.get(kind),
             )
 
         return self._action_page(request, case, form, _("Add note"), run)
@@ -400,7 +407,7 @@ def _csv_row(case: Case) -> list[str]:
 
     return [
         case.number, case.get_state_display(), case.get_risk_level_display(), case.store.code,
-        case.get_channel_display(), case.get_category_display(), safe(case.title),
+        case.get_channel_display(), case.get_category_display(), safe(scrub_phones(case.title)),
         case.assignee.username if case.assignee else "", _local(case.received_at),
         _local(case.first_responded_at), _local(case.closed_at), case.masked_name,
         case.masked_phone,

@@ -104,7 +104,9 @@ class CaseEventsApi(APIView):
     @extend_schema(responses=CaseEventSerializer(many=True))
     def get(self, request, number):
         case = selectors.case_get(number=number, user=request.user)
-        return Response(CaseEventSerializer(selectors.case_events(case=case), many=True).data)
+        return Response(
+            CaseEventSerializer(selectors.case_events(case=case, user=request.user), many=True).data
+        )
 
 
 def _transition_fields(spec) -> list[dict]:

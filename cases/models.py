@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from core.masking import mask_name, mask_phone
+from core.masking import mask_name, mask_phone, scrub_phones
 from core.models import Store
 
 
@@ -188,7 +188,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        return f"{self.number} {scrub_phones(self.title)}"
 
     @property
     def masked_phone(self) -> str:
@@ -260,6 +260,7 @@ class DailyCaseCounter(models.Model):
 class EventKind(models.TextChoices):
     CREATED = "created", _("Created")
     UPDATED = "updated", _("Details edited")
+    MERGED_IN = "merged_in", _("Case merged in")
     TRANSITION = "transition", _("State changed")
     ASSIGNED = "assigned", _("Assigned")
     RISK_CHANGED = "risk_changed", _("Risk level changed")

@@ -3,7 +3,15 @@
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
-from cases.models import Case, CaseEvent, ContactOutcome, EventKind, RiskLevel, State
+from cases.models import (
+    Case,
+    CaseEvent,
+    CloseReason,
+    ContactOutcome,
+    EventKind,
+    RiskLevel,
+    State,
+)
 from cases.transitions import TRANSITIONS, TransitionSpec
 from core.exceptions import NotFound
 
@@ -31,13 +39,20 @@ def case_get(*, number: str, user) -> Case:
     return case
 
 
-def case_events(*, case: Case) -> QuerySet[CaseEvent]:
-    return case.events.select_related("actor").order_by("created_at", "id")
+def case_events(*, case: Case, user=None) -> QuerySet[CaseEvent]:
+    """The timeline; store staff (and anyone who does not see every store) do not see the desk's
+    internal notes."""
+    events = case.events.select_related("actor").order_by("created_at", "id")
+    if user is not None and not user.has_perm("cases.view_all_cases"):
+        events = events.exclude(
+            kind__in=[EventKind.NOTE, EventKind.CONTACT_ATTEMPT], data__customer_info=False
+        )
+    return events
 
 
-def case_timeline(*, case: Case) -> list[dict]:
+def case_timeline(*, case: Case, user=None) -> list[dict]:
     """The case's events as display rows: codes become their translated labels, user ids names."""
-    events = list(case_events(case=case))
+    events = list(case_events(case=case, user=user))
     states, levels = dict(State.choices), dict(RiskLevel.choices)
     outcomes = dict(ContactOutcome.choices)
     user_ids = {
@@ -55,6 +70,9 @@ def case_timeline(*, case: Case) -> list[dict]:
             detail = " → ".join(
                 str(states.get(s, s)) for s in (event.from_state, event.to_state) if s
             )
+            if data.get("close_reason"):
+                reason = dict(CloseReason.choices).get(data["close_reason"], data["close_reason"])
+                detail = f"{detail} ({reason})"
         elif event.kind == EventKind.RISK_CHANGED:
             detail = " → ".join(
                 str(levels.get(data.get(k), data.get(k))) for k in ("from", "to") if data.get(k)

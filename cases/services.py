@@ -28,6 +28,7 @@ from cases.models import (
 from cases.transitions import TRANSITIONS
 from cases.validators import validate_attachment
 from core.exceptions import Conflict, InvalidInput, NotFound, NotPermitted
+from core.masking import normalize_phone
 from core.models import Store
 
 MIN_CONTACT_ATTEMPTS_FOR_UNREACHABLE = 2
@@ -130,7 +131,7 @@ def case_create(
                 order_ref=intake.order_ref,
                 amount=intake.amount,
                 customer_name=intake.customer_name,
-                customer_phone=intake.customer_phone,
+                customer_phone=normalize_phone(intake.customer_phone),
                 customer_contact=intake.customer_contact,
                 reporter=actor,
                 received_at=received_at,
@@ -190,7 +191,8 @@ def case_update_details(*, case: Case, actor, changes: dict, now: datetime | Non
 
 
 def _merge_target_id(case: Case, number: str) -> int:
-    target_id = Case.objects.filter(number=number.strip()).values_list("pk", flat=True).first()
+    number = number.strip().upper()
+    target_id = Case.objects.filter(number=number).values_list("pk", flat=True).first()
     if target_id is None:
         raise InvalidInput(fields={"into": _("No case with this number.")})
     if target_id == case.pk:
@@ -241,6 +243,26 @@ def _repoint_merged(case: Case, target: Case, *, actor, at: datetime) -> None:
             at=at,
             data={"merged_into": {"from": case.number, "to": target.number}},
         )
+
+
+def _record_merged_in(case: Case, target: Case, *, actor, at: datetime) -> None:
+    """The target's timeline says what was merged into it; the text counts as new information."""
+    text = f"{case.number} {case.title}\n{case.description}"
+    _event(
+        target,
+        actor=actor,
+        kind=EventKind.MERGED_IN,
+        at=at,
+        note=text,
+        data={"case": case.number, "customer_info": True},
+    )
+    _send_on_commit(
+        signals.case_note_added,
+        case_id=target.pk,
+        kind=EventKind.MERGED_IN,
+        text=text,
+        customer_info=True,
+    )
 
 
 def _field_values(case: Case) -> dict:
@@ -300,6 +322,7 @@ def case_transition(
             )
             if transition == "merge":
                 _repoint_merged(locked, target, actor=actor, at=now)
+                _record_merged_in(locked, target, actor=actor, at=now)
             if "assignee" in changed:
                 _event(
                     locked,
@@ -443,10 +466,11 @@ def case_add_note(
 ) -> CaseEvent:
     """A note or a contact attempt.
 
-    `customer_info` says whether the text is new information from the customer (re-triaged) or
-    the desk's internal working note (not triaged). By default it is information when written by
-    someone who does not work cases (store staff, other systems) and internal when written by the
-    desk; contact attempts always count, since they record what the customer said.
+    `customer_info` says whether the text is new information from the customer (re-triaged, and
+    shown to the store) or the desk's internal working note (not triaged, hidden from store
+    staff). By default a contact attempt that reached the customer is information and one that
+    did not is internal; a note is information when written by store staff or another system,
+    and internal when written by the desk (any role that sees every store's cases).
     """
     now = now or timezone.now()
     if not actor.has_perm("cases.add_case_note") or not user_can_access_store(actor, case.store):
@@ -458,13 +482,21 @@ def case_add_note(
     data = {}
     if kind == EventKind.CONTACT_ATTEMPT:
         if outcome not in ContactOutcome.values:
-            raise InvalidInput(fields={"outcome": _("Choose reached or unreachable.")})
+            labels = "、".join(str(label) for label in ContactOutcome.labels)
+            raise InvalidInput(
+                fields={"outcome": _("Choose the outcome: %(choices)s.") % {"choices": labels}}
+            )
         data["outcome"] = outcome
-        customer_info = True
     elif outcome:
         raise InvalidInput(fields={"outcome": _("Only a contact attempt has an outcome.")})
+    if customer_info is None and kind == EventKind.CONTACT_ATTEMPT:
+        # a call that reached the customer records what they said; an unanswered one is only
+        # the desk's log ("second call, no answer")
+        customer_info = outcome == ContactOutcome.REACHED
     if customer_info is None:
-        customer_info = not actor.has_perm("cases.respond_case")
+        # the desk (every role that sees all stores) writes working notes; store staff and
+        # other systems pass on what the customer said
+        customer_info = not actor.has_perm("cases.view_all_cases")
     data["customer_info"] = bool(customer_info)
     with transaction.atomic():
         event = _event(case, actor=actor, kind=kind, at=now, note=text.strip(), data=data)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import CloseReason
 
@@ -52,7 +53,10 @@ TRANSITIONS: dict[str, TransitionSpec] = {
     for spec in (
         TransitionSpec("respond", _("Respond"), "cases.respond_case", RespondForm),
         TransitionSpec("resolve", _("Resolve"), "cases.resolve_case", ResolveForm),
-        TransitionSpec("close", _("Close"), "cases.close_case", CloseForm),
+        # a context of its own: Django's admin has a "Close" button (关闭) that is not this (结案)
+        TransitionSpec(
+            "close", pgettext_lazy("case transition", "Close"), "cases.close_case", CloseForm
+        ),
         TransitionSpec("reopen", _("Reopen"), "cases.reopen_case", ReasonForm),
         TransitionSpec("merge", _("Merge"), "cases.merge_case", MergeForm),
         TransitionSpec("reject", _("Reject"), "cases.reject_case", ReasonForm),

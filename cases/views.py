@@ -26,8 +26,8 @@ PAGE_SIZE = 20
 TRIAGE_PREVIEW_URL = "/api/v1/triage/"
 
 
-def _forbidden(request):
-    return render(request, "cases/forbidden.html", status=403)
+def _forbidden(request, reason: str = ""):
+    return render(request, "cases/forbidden.html", {"reason": reason}, status=403)
 
 
 def _may_view(user) -> bool:
@@ -72,6 +72,8 @@ def case_list_view(request):
 @require_http_methods(["GET", "POST"])
 def case_report_view(request):
     if not request.user.has_perm("cases.add_case"):
+        if _may_view(request.user):
+            return _forbidden(request, _("Your role may follow cases but not report them."))
         return _forbidden(request)
     now = timezone.now()
     bound = (request.POST, request.FILES) if request.method == "POST" else ()
@@ -133,7 +135,7 @@ def _detail_context(request, case: Case, form: CaseAddInfoForm | None = None) ->
         form = CaseAddInfoForm(may_note=may_note, may_attach=may_attach)
     return {
         "case": case,
-        "timeline": case_timeline(case=case),
+        "timeline": case_timeline(case=case, user=request.user),
         "attachments": list(case.attachments.all()),
         "form": form,
     }

@@ -1,6 +1,7 @@
 """API plumbing shared by every app: exception mapping."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework import status
 from rest_framework.response import Response
@@ -27,4 +28,22 @@ def exception_handler(exc, context):
         body = {"detail": str(exc.message)}
         body.update({name: [str(m)] for name, m in exc.fields.items()})
         return Response(body, status=code)
-    return drf_exception_handler(exc, context)
+    response = drf_exception_handler(exc, context)
+    if (
+        isinstance(exc, drf_exceptions.ValidationError)
+        and response is not None
+        and isinstance(response.data, dict)
+        and "detail" not in response.data
+    ):
+        # every error carries `detail`, with the per-field messages beside it
+        response.data = {"detail": str(InvalidInput.default_message), **response.data}
+    return response
+
+
+def api_not_found(request, exception=None):
+    """A 404 under /api/ is JSON like every other API error; elsewhere Django's page."""
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(NotFound.default_message)}, status=404)
+    return page_not_found(request, exception)

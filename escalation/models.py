@@ -15,6 +15,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.models import Case, Category, Channel, RiskLevel
 from core.roles import ROLE_LABELS
@@ -194,7 +195,7 @@ class SlaPolicy(models.Model):
 
 class ClockKind(models.TextChoices):
     FIRST_RESPONSE = "first_response", _("First response")
-    CLOSE = "close", _("Close")
+    CLOSE = "close", pgettext_lazy("sla clock", "Close the loop")
 
 
 UNREACHABLE_MESSAGE = _(

@@ -54,7 +54,7 @@ from triage.models import TriageRun, Trigger
 
 logger = logging.getLogger(__name__)
 
-NOTE_KINDS = (EventKind.NOTE, EventKind.CONTACT_ATTEMPT)
+NOTE_KINDS = (EventKind.NOTE, EventKind.CONTACT_ATTEMPT, EventKind.MERGED_IN)
 SETTLED_STATES = (State.CLOSED, State.ARCHIVED)
 
 OUTCOME_APPLIED = "applied"
@@ -197,11 +197,9 @@ def case_red_suggestion_alert(*, case_id: int) -> bool:
     suggestion = case.risk_suggestion or {}
     if suggestion.get("level") != RiskLevel.RED or case.risk_level == RiskLevel.RED:
         return False
-    try:
-        from notifications.services import alert_dispatch
-    except ImportError:  # the alert-delivery app is not installed yet: the suggestion still shows
-        logger.warning("no alert_dispatch; red suggestion on case %s not alerted", case.pk)
-        return False
+    from escalation.services import RED_AUDIENCE
+    from notifications.services import alert_dispatch
+
     alert_dispatch(
         alert=Alert(
             kind=AlertKind.CASE_RED,
@@ -222,6 +220,8 @@ def case_red_suggestion_alert(*, case_id: int) -> bool:
                 "risk_reason": suggestion.get("reason", ""),
                 "risk_reasons": suggestion.get("reasons", []),
             },
+            # the same people a case turning red reaches, with or without routes
+            roles=RED_AUDIENCE,
         )
     )
     return True

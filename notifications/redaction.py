@@ -1,34 +1,10 @@
 """Keep personal data and credentials out of messages, logs and error texts."""
 
-import re
 from urllib.parse import parse_qsl, urlsplit
 
-from core.masking import mask_phone
+from core.masking import scrub_phones
 
-# Mainland mobile numbers (optionally +86) not glued to other digits, written plain, in 3-4-4
-# groups (`138 1234 5678`, `138-1234-5678`) or with full-width characters (`１３８１２３４５６７８`).
-_FULL_WIDTH = str.maketrans("０１２３４５６７８９＋－", "0123456789+-")
-_SEP = r"[\s\-－]?"
-_D = r"[0-9０-９]"
-_MOBILE = re.compile(
-    rf"(?<![0-9０-９])(?:[+＋]?[8８][6６]{_SEP})?"
-    rf"([1１][3-9３-９]{_D}){_SEP}({_D}{{4}}){_SEP}({_D}{{4}})(?![0-9０-９])"
-)
-
-
-def _mask(match: re.Match) -> str:
-    return mask_phone("".join(match.groups()).translate(_FULL_WIDTH))
-
-
-def scrub_phones(value):
-    """Mask every full mobile number inside strings, lists and dicts (recursively)."""
-    if isinstance(value, str):
-        return _MOBILE.sub(_mask, value)
-    if isinstance(value, list | tuple):
-        return [scrub_phones(v) for v in value]
-    if isinstance(value, dict):
-        return {k: scrub_phones(v) for k, v in value.items()}
-    return value
+__all__ = ["redact", "scrub_phones", "url_display"]
 
 
 def url_display(url: str) -> str:

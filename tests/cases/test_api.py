@@ -176,7 +176,7 @@ def test_notes_and_contact_attempts(api, store_staff, handler, store):
 
     assert (note.status_code, attempt.status_code, bad.status_code) == (201, 201, 400)
     assert "outcome" in bad.json()
-    assert attempt.json()["data"] == {"outcome": "unreachable", "customer_info": True}
+    assert attempt.json()["data"] == {"outcome": "unreachable", "customer_info": False}
 
 
 def test_attachments_upload_and_validation(api, store_staff, store, settings, tmp_path):

@@ -144,7 +144,9 @@ def test_an_override_is_never_undone_and_a_higher_level_is_only_suggested_and_al
         .order_by("id")
         .values_list("outcome", flat=True)
     ) == ["suggested", "suggested"]
-    assert len(outbox(alert_key=f"risk-suggested:{case.pk}:red")) == 1
+    sent = outbox(alert_key=f"risk-suggested:{case.pk}:red")
+    # once, to the route's channel and to the red audience by role (here the supervisor)
+    assert sorted(n.target_key.split(":")[0] for n in sent) == ["channel", "user"]
     assert not outbox(alert_key=f"case_red:{case.pk}")
 
 
