@@ -147,6 +147,12 @@ class CaseAdmin(admin.ModelAdmin):
         "close_reason", "merged_into",
     ]  # fmt: skip
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # filtering on customer data would reveal it to roles that may not see it
+        if lookup.split("__")[0] in ("customer_phone", "customer_name", "customer_contact"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     # --- list ---
 
     def get_queryset(self, request):

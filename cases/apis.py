@@ -35,9 +35,14 @@ from cases.transitions import TRANSITIONS
 from core.exceptions import InvalidInput, NotFound
 
 
+def _may_see_pii(request) -> bool:
+    return request.user.has_perm("cases.view_customer_pii")
+
+
 def _case_response(request, case, code=status.HTTP_200_OK) -> Response:
     case = selectors.case_get(number=case.number, user=request.user)  # re-read after receivers
-    serializer = CaseOutputSerializer(case, context={"extras": case_api_extras([case])})
+    context = {"extras": case_api_extras([case]), "may_see_pii": _may_see_pii(request)}
+    serializer = CaseOutputSerializer(case, context=context)
     return Response(serializer.data, status=code)
 
 
@@ -64,6 +69,7 @@ class CaseListCreateApi(ListAPIView):
         if args and isinstance(args[0], list):
             kwargs.setdefault("context", self.get_serializer_context())
             kwargs["context"]["extras"] = case_api_extras(args[0])
+            kwargs["context"]["may_see_pii"] = _may_see_pii(self.request)
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(
@@ -105,7 +111,11 @@ class CaseEventsApi(APIView):
     def get(self, request, number):
         case = selectors.case_get(number=number, user=request.user)
         return Response(
-            CaseEventSerializer(selectors.case_events(case=case, user=request.user), many=True).data
+            CaseEventSerializer(
+                selectors.case_events(case=case, user=request.user),
+                many=True,
+                context={"may_see_pii": _may_see_pii(request)},
+            ).data
         )
 
 
@@ -156,7 +166,10 @@ class CaseNotesApi(APIView):
         serializer = NoteInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         event = services.case_add_note(case=case, actor=request.user, **serializer.validated_data)
-        return Response(CaseEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        context = {"may_see_pii": _may_see_pii(request)}
+        return Response(
+            CaseEventSerializer(event, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 class CaseAttachmentsApi(APIView):

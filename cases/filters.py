@@ -1,7 +1,28 @@
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django_filters.fields import IsoDateTimeField
 
 from cases.models import Case, Category, Channel, RiskLevel, State
+
+
+class UTCDateTimeField(IsoDateTimeField):
+    """An ISO 8601 time, in UTC for the database; an offset or year out of range is bad input."""
+
+    def to_python(self, value):
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(UTC)
+        except (OverflowError, OSError) as exc:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from exc
+
+
+class UTCDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = UTCDateTimeField
 
 
 class CaseFilter(django_filters.FilterSet):
@@ -11,8 +32,8 @@ class CaseFilter(django_filters.FilterSet):
     category = django_filters.MultipleChoiceFilter(choices=Category.choices)
     store = django_filters.CharFilter(field_name="store__code")
     assignee = django_filters.CharFilter(method="filter_assignee")
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
+    received_after = UTCDateTimeFilter(field_name="received_at", lookup_expr="gte")
+    received_before = UTCDateTimeFilter(field_name="received_at", lookup_expr="lt")
     search = django_filters.CharFilter(method="filter_search")
 
     class Meta:

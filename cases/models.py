@@ -5,6 +5,8 @@ who may run them, what input they need and what else happens lives in `cases.ser
 the only code that calls them.
 """
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -151,6 +153,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         related_name="merged_cases",
     )
     intake_key = models.CharField(_("idempotency key"), max_length=128, blank=True)
+    # sha256 of the intake, so that a reused key with a different complaint is refused
+    intake_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -315,8 +319,15 @@ class CaseEvent(models.Model):
         raise ValidationError(_("Case events are immutable."))
 
 
+_EXTENSIONS = {
+    "image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+    "application/pdf": ".pdf",
+}  # fmt: skip
+
+
 def attachment_path(instance: "Attachment", filename: str) -> str:
-    return f"cases/{instance.case.number}/{filename}"
+    """A generated name: the uploaded one (any length, any script) is kept in `original_name`."""
+    return f"cases/{instance.case.number}/{uuid.uuid4().hex}{_EXTENSIONS.get(instance.content_type, '')}"
 
 
 class Attachment(models.Model):

@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from cases.extensions import case_api_schema_fields
 from cases.models import Case, CaseEvent, Category, Channel, ContactOutcome, RiskLevel
-from core.masking import mask_name
+from core.masking import mask_name, scrub_phones
 from core.models import Store
 from core.validators import validate_phone
 
@@ -21,12 +21,19 @@ class SafeDateTimeField(serializers.DateTimeField):
             self.fail("invalid", format="YYYY-MM-DDThh:mm[:ss][+HH:MM|-HH:MM|Z]")
 
 
+class StoreCodeField(serializers.SlugRelatedField):
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class CaseIntakeSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
-    description = serializers.CharField()
+    description = serializers.CharField(max_length=20_000)
     channel = serializers.ChoiceField(choices=Channel.choices)
     category = serializers.ChoiceField(choices=Category.choices)
-    store = serializers.SlugRelatedField(
+    store = StoreCodeField(
         slug_field="code",
         queryset=Store.objects.filter(is_active=True),
         error_messages={"does_not_exist": _("Unknown store code “{value}”.")},
@@ -56,9 +63,9 @@ class CaseOutputSerializer(serializers.ModelSerializer):
     """A case as the API shows it. Customer data is always masked here; see the reveal endpoint."""
 
     store = StoreRefSerializer()
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    reporter = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    merged_into = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     customer_name = serializers.SerializerMethodField()
     customer_phone = serializers.CharField(source="masked_phone")
     customer_contact = serializers.SerializerMethodField()
@@ -88,6 +95,9 @@ class CaseOutputSerializer(serializers.ModelSerializer):
 
     def to_representation(self, case):
         data = super().to_representation(case)
+        if not self.context.get("may_see_pii", False):
+            # customers' numbers typed into the free text are masked like the phone field
+            data["title"], data["description"] = scrub_phones([data["title"], data["description"]])
         extras = self.context.get("extras", {}).get(case.pk, {})
         data.update({k: v for k, v in extras.items() if k not in data})
         return data
@@ -108,7 +118,13 @@ def _extra_field(schema_field) -> type[serializers.Field]:
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+
+    def to_representation(self, event):
+        data = super().to_representation(event)
+        if not self.context.get("may_see_pii", False):
+            data["note"] = scrub_phones(data["note"])
+        return data
 
     class Meta:
         model = CaseEvent
@@ -140,7 +156,7 @@ class TransitionInputSerializer(serializers.Serializer):
 
 class NoteInputSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["note", "contact_attempt"], default="note")
-    text = serializers.CharField()
+    text = serializers.CharField(max_length=10_000)
     outcome = serializers.ChoiceField(
         choices=ContactOutcome.choices, required=False, allow_blank=True, default=""
     )
@@ -173,7 +189,7 @@ class AssignInputSerializer(serializers.Serializer):
 
 class RiskInputSerializer(serializers.Serializer):
     risk_level = serializers.ChoiceField(choices=RiskLevel.choices)
-    reason = serializers.CharField()
+    reason = serializers.CharField(max_length=2_000)
 
 
 class RevealOutputSerializer(serializers.Serializer):

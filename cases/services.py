@@ -2,6 +2,8 @@
 applies, saves with `update_fields`, appends a `CaseEvent` and announces itself on commit.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -32,6 +34,19 @@ from core.masking import normalize_phone
 from core.models import Store
 
 MIN_CONTACT_ATTEMPTS_FOR_UNREACHABLE = 2
+# Longest accepted free text: a complaint is read by people (and triaged on every change).
+MAX_DESCRIPTION_LENGTH = 20_000
+MAX_NOTE_LENGTH = 10_000
+
+
+def _check_length(field: str, text: str, limit: int) -> None:
+    if len(text or "") > limit:
+        raise InvalidInput(
+            fields={
+                field: _("At most %(limit)d characters (it has %(length)d).")
+                % {"limit": limit, "length": len(text)}
+            }
+        )
 
 
 @dataclass(frozen=True)
@@ -83,6 +98,19 @@ def _next_number(day) -> str:
     return f"KS-{day:%Y%m%d}-{value:04d}"
 
 
+def _fingerprint(intake: CaseIntake) -> str:
+    values = {k: str(v) for k, v in vars(intake).items() if k != "store"}
+    values["store"] = intake.store.code
+    return hashlib.sha256(json.dumps(values, sort_keys=True).encode()).hexdigest()
+
+
+def _same_request(existing: Case, fingerprint: str) -> Case:
+    """A retried intake returns its case; the same key with different content is a client bug."""
+    if existing.intake_fingerprint and existing.intake_fingerprint != fingerprint:
+        raise Conflict(_("This Idempotency-Key was already used for a different complaint."))
+    return existing
+
+
 def validate_received_at(received_at: datetime, *, now: datetime) -> None:
     """When the customer complained: not in the future, and not so long ago that it is a typo.
 
@@ -115,10 +143,12 @@ def case_create(
         raise InvalidInput(fields={"store": _("You may not report cases for this store.")})
     received_at = intake.received_at or now
     validate_received_at(received_at, now=now)
+    _check_length("description", intake.description, MAX_DESCRIPTION_LENGTH)
+    fingerprint = _fingerprint(intake)
     if idempotency_key:
         existing = Case.objects.filter(reporter=actor, intake_key=idempotency_key).first()
         if existing:
-            return existing, False
+            return _same_request(existing, fingerprint), False
     try:
         with transaction.atomic():
             case = Case(
@@ -136,6 +166,7 @@ def case_create(
                 reporter=actor,
                 received_at=received_at,
                 intake_key=idempotency_key,
+                intake_fingerprint=fingerprint if idempotency_key else "",
             )
             case.save()
             _event(
@@ -156,7 +187,8 @@ def case_create(
         if not idempotency_key:
             raise
         # The same key raced us and won: answer with its case.
-        return Case.objects.get(reporter=actor, intake_key=idempotency_key), False
+        existing = Case.objects.get(reporter=actor, intake_key=idempotency_key)
+        return _same_request(existing, fingerprint), False
     return case, True
 
 
@@ -168,6 +200,7 @@ def case_update_details(*, case: Case, actor, changes: dict, now: datetime | Non
     now = now or timezone.now()
     if not actor.has_perm("cases.change_case"):
         raise NotPermitted()
+    _check_length("description", changes.get("description", ""), MAX_DESCRIPTION_LENGTH)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise InvalidInput(fields={name: _("This field cannot be edited.") for name in unknown})
@@ -479,6 +512,7 @@ def case_add_note(
         raise InvalidInput(fields={"kind": _("Choose note or contact_attempt.")})
     if not text.strip():
         raise InvalidInput(fields={"text": _("This field is required.")})
+    _check_length("text", text, MAX_NOTE_LENGTH)
     data = {}
     if kind == EventKind.CONTACT_ATTEMPT:
         if outcome not in ContactOutcome.values:

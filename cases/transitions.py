@@ -15,25 +15,31 @@ from cases.models import CloseReason
 
 
 class RespondForm(forms.Form):
-    note = forms.CharField(label=_("Response to the customer"), widget=forms.Textarea)
+    note = forms.CharField(
+        label=_("Response to the customer"), widget=forms.Textarea, max_length=10_000
+    )
 
 
 class ResolveForm(forms.Form):
-    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea)
+    resolution = forms.CharField(label=_("Resolution"), widget=forms.Textarea, max_length=10_000)
 
 
 class CloseForm(forms.Form):
     close_reason = forms.ChoiceField(label=_("Close reason"), choices=CloseReason.choices)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea, required=False, max_length=10_000
+    )
 
 
 class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea)
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea, max_length=10_000)
 
 
 class MergeForm(forms.Form):
     into = forms.CharField(label=_("Merge into case number"), max_length=20)
-    note = forms.CharField(label=_("Note"), widget=forms.Textarea, required=False)
+    note = forms.CharField(
+        label=_("Note"), widget=forms.Textarea, required=False, max_length=10_000
+    )
 
 
 class ArchiveForm(forms.Form):

@@ -4,6 +4,8 @@ Thin views: forms parse input, `cases.selectors` decide what the user may see, `
 write. Customer data is always shown masked here; revealing it (recorded) belongs to the desk.
 """
 
+import logging
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -20,6 +22,8 @@ from cases.models import Case, EventKind, RiskLevel
 from cases.selectors import case_get, case_list, case_timeline
 from cases.services import case_add_attachment, case_add_note, case_create
 from core.exceptions import ApplicationError, NotFound
+
+logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 20
 # The triage preview endpoint (risk-triage app); the page degrades silently if it is missing.
@@ -193,8 +197,13 @@ def attachment_download_view(request, number: str, attachment_id: int):
     inline = attachment.content_type.startswith("image/") or (
         attachment.content_type == "application/pdf"
     )
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError as exc:  # the row survived its file (storage lost or moved)
+        logger.error("attachment %s of %s is missing from storage", attachment.pk, case.number)
+        raise Http404(_("Not found.")) from exc
     response = FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=not inline,
         filename=attachment.original_name,
         content_type=attachment.content_type,

@@ -5,10 +5,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.roles import user_roles
+from core.throttles import LoginThrottle
 
 
 class TokenApi(ObtainAuthToken):
     """`POST username, password` -> `{"token": "..."}`; send it as `Authorization: Token <token>`."""
+
+    throttle_classes = [LoginThrottle]
 
 
 class MeApi(APIView):

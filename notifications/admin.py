@@ -34,6 +34,13 @@ class ManagedByConfigWarningMixin:
 @admin.register(Channel)
 class ChannelAdmin(ManagedByConfigWarningMixin, admin.ModelAdmin):
     form = ChannelForm
+
+    def lookup_allowed(self, lookup, value, request=None):
+        # `?secret__startswith=` would let a viewer guess a credential one character at a time
+        if lookup.split("__")[0] in ("url", "secret"):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
     list_display = [
         "name",
         "kind",

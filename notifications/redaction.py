@@ -2,6 +2,8 @@
 
 from urllib.parse import parse_qsl, urlsplit
 
+from requests.utils import requote_uri
+
 from core.masking import scrub_phones
 
 __all__ = ["redact", "scrub_phones", "url_display"]
@@ -22,6 +24,8 @@ def url_display(url: str) -> str:
 
 def redact(text: str, *, secrets: list[str]) -> str:
     """Replace every credential (the full URL, its path and query, the secret) inside `text`."""
+    # the HTTP client may re-encode odd characters (`|` -> `%7C`): redact that spelling too
+    secrets = [*secrets, *(requote_uri(s) for s in secrets if s)]
     candidates = [s for s in secrets if s]
     for secret in secrets:
         parts = urlsplit(secret or "")

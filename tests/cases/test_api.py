@@ -253,7 +253,7 @@ def test_phone_search_beyond_the_visible_four_digits_needs_the_pii_permission(
 
 def test_junk_in_a_case_url_is_a_404_not_a_server_error(api, handler):
     client = api.as_user(handler)
-    assert client.get("/api/v1/cases/%00/").status_code == 404
+    assert client.get("/api/v1/cases/%00/").status_code == 400
     assert client.get("/api/v1/cases/KS-1/events/").status_code == 404
 
 

@@ -256,3 +256,19 @@ def test_editing_a_channel_or_route_from_the_config_file_warns_it_will_be_overwr
     shown = {name: warning in admin_client.get(url).content.decode() for name, url in pages.items()}
 
     assert shown == {"managed channel": True, "admin channel": False, "managed route": True}
+
+
+def test_channel_credentials_cannot_be_probed_with_admin_filters(client, db):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="boss", roles=["manager"]))
+    assert client.get("/admin/notifications/channel/?secret__startswith=S").status_code == 400
+    assert client.get("/admin/notifications/channel/?url__contains=token").status_code == 400
+
+
+def test_a_re_encoded_token_is_redacted_too():
+    from notifications.redaction import redact
+
+    url = "https://qyapi.example.com/send?key=we|comtok^en"
+    text = "failed: https://qyapi.example.com/send?key=we%7Ccomtok%5Een"
+    assert "comtok" not in redact(text, secrets=[url])
