@@ -50,16 +50,16 @@ from notifications.alerts import Alert, AlertKind
 from triage import selectors as triage_selectors
 from triage import services as triage_services
 from triage import vocab
-from triage.models import TriageRun, Trigger
+from triage.models import Outcome, TriageRun, Trigger
 
 logger = logging.getLogger(__name__)
 
 NOTE_KINDS = (EventKind.NOTE, EventKind.CONTACT_ATTEMPT, EventKind.MERGED_IN)
 SETTLED_STATES = (State.CLOSED, State.ARCHIVED)
 
-OUTCOME_APPLIED = "applied"
-OUTCOME_SUGGESTED = "suggested"
-OUTCOME_KEPT = "kept"
+OUTCOME_APPLIED = Outcome.APPLIED
+OUTCOME_SUGGESTED = Outcome.SUGGESTED
+OUTCOME_KEPT = Outcome.KEPT
 
 
 def _text_of(case: Case, notes: list[str]) -> str:
@@ -116,6 +116,8 @@ def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> T
         result = triage_selectors.triage_text(
             text=case_triage_text(case=case),
             channel=case.channel,
+            # The label, not the code, in the evidence handlers and alerts read.
+            channel_label=str(case.get_channel_display()) if case.channel else "",
             category=case.category,
             repeat_count=case_repeat_count(case=case, window_days=rules.spec.repeat_window_days),
             amount=case.amount,
@@ -135,6 +137,7 @@ def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> T
             case_services.case_set_suggested_category(case=case, category=result.suggested_category)
     return triage_services.triage_run_record(
         case_id=case.pk,
+        case_number=case.number,
         trigger=trigger,
         result=result,
         outcome=outcome,
@@ -265,5 +268,7 @@ def settled_training_rows() -> list[tuple[str, str]]:
 
 
 triage_services.register_training_source(settled_training_rows)
-vocab.configure(channels=Channel.values, categories=Category.values)
+# The codes with their (lazy) labels: the preview API and the admin refuse unknown codes, and
+# evidence names a channel as people call it.
+vocab.configure(channels=Channel.choices, categories=Category.choices)
 __all__ = ["Trigger", "case_red_suggestion_alert", "case_triage", "settled_training_rows"]

@@ -153,7 +153,7 @@ class RuleSetSnapshotAdmin(admin.ModelAdmin):
 @admin.register(TriageRun)
 class TriageRunAdmin(admin.ModelAdmin):
     list_display = [
-        "case_id",
+        "case",
         "created_at",
         "trigger",
         "level",
@@ -166,11 +166,33 @@ class TriageRunAdmin(admin.ModelAdmin):
         "duration_ms",
     ]
     list_filter = ["level", "trigger", "outcome", "ruleset_version"]
-    search_fields = ["=case_id"]
+    search_fields = ["=case_number", "=case_id"]
     date_hierarchy = "created_at"
+    # The case as people know it first; the id is kept for runs recorded before the number was.
+    fields = [
+        "case",
+        "case_id",
+        "created_at",
+        "trigger",
+        "outcome",
+        "level",
+        "rule_level",
+        "model_level",
+        "model_probability",
+        "score",
+        "reasons",
+        "suggested_category",
+        "ruleset_version",
+        "model_version",
+        "duration_ms",
+    ]
+
+    @admin.display(description=_("case"), ordering="case_number")
+    def case(self, obj: TriageRun) -> str:
+        return obj.case_number or _("id %(id)s") % {"id": obj.case_id}
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in TriageRun._meta.fields]
+        return ["case", *(f.name for f in TriageRun._meta.fields)]
 
     def has_add_permission(self, request) -> bool:
         return False

@@ -12,6 +12,18 @@ from triage.models import Level
 from triage.selectors import triage_text
 
 MAX_TEXT = 10_000
+# Who may see how a reason was found (the rule's patterns, the model's version): the desk, which
+# reads the rules anyway. Store staff see what was found and the words that made it fire, so that
+# the patterns cannot be learned and written around.
+SEE_RULES_PERMISSION = "cases.view_all_cases"
+_RULE_INTERNALS = ("rule",)
+
+
+def reasons_for(user, reasons: list[dict]) -> list[dict]:
+    """The reasons as this user may see them: without the rule unless the user is on the desk."""
+    if user.has_perm(SEE_RULES_PERMISSION):
+        return reasons
+    return [{k: v for k, v in r.items() if k not in _RULE_INTERNALS} for r in reasons]
 
 
 class CanPreviewTriage(BasePermission):
@@ -58,7 +70,13 @@ class TriagePreviewApi(APIView):
         signal = serializers.CharField(help_text=_("What was found, e.g. 媒体曝光."))
         code = serializers.CharField()
         evidence = serializers.ListField(child=serializers.CharField())
-        rule = serializers.CharField()
+        rule = serializers.CharField(
+            required=False,
+            help_text=_("How it was found; only for the desk (cases.view_all_cases)."),
+        )
+        value = serializers.CharField(
+            required=False, help_text=_("A fact signal's plain value (a channel code, a count).")
+        )
         level = serializers.ChoiceField(choices=Level.choices)
         weight = serializers.FloatField()
 
@@ -98,7 +116,7 @@ class TriagePreviewApi(APIView):
                 {
                     "level": result.level,
                     "score": result.score,
-                    "reasons": result.reasons,
+                    "reasons": reasons_for(request.user, result.reasons),
                     "suggested_category": result.suggested_category,
                 }
             ).data

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
@@ -116,6 +116,9 @@ class TriageInput:
     category: str = ""
     repeat_count: int = 0
     amount: Decimal | float | None = None
+    # How people call the channel (`监管部门` for `regulator`), for the evidence; the caller
+    # knows the labels, the engine only the codes. Empty: the code is shown.
+    channel_label: str = ""
 
 
 @dataclass(frozen=True)
@@ -391,20 +394,30 @@ def _fact_value(signal: _CompiledSignal, data: TriageInput) -> str | None:
     return None
 
 
-def fact_evidence(source: str, value: str) -> str:
+def format_amount(value: str) -> str:
+    """`1500` -> `1,500.00`: an amount as people read it (the plain value stays in `value`)."""
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except (InvalidOperation, ValueError):
+        return str(value)
+
+
+def fact_evidence(source: str, value: str, *, label: str = "") -> str:
     """A fact signal's evidence as a sentence in the active language.
 
-    Reasons also keep the plain `value`, so a display can phrase it again in its own language.
+    `label` is how people call the value (a channel's display name); without one the value is
+    shown as it is. Reasons also keep the plain `value`, so a display can phrase it again in its
+    own language.
     """
     if source == SOURCE_CHANNEL:
-        return _("channel: %(channel)s") % {"channel": value}
+        return _("channel: %(channel)s") % {"channel": label or value}
     if source == SOURCE_REPEAT:
         return _("%(count)d earlier complaint(s) from the same customer or order") % {
             "count": int(value)
         }
     if source == SOURCE_AMOUNT:
-        return _("amount %(amount)s") % {"amount": value}
-    return value
+        return _("amount %(amount)s") % {"amount": format_amount(value)}
+    return label or value
 
 
 def _max_level(*levels: str) -> str:
@@ -426,7 +439,8 @@ def triage(
             rule = ", ".join(patterns)
         else:
             value = _fact_value(signal, data)
-            evidence = [fact_evidence(spec.source, value)] if value is not None else []
+            label = data.channel_label if spec.source == SOURCE_CHANNEL else ""
+            evidence = [fact_evidence(spec.source, value, label=label)] if value is not None else []
             rule = spec.source
         if evidence:
             fired[spec.code] = {

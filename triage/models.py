@@ -8,6 +8,8 @@ about cases: a run stores the case's id as a plain integer.
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -223,8 +225,26 @@ class Trigger(models.TextChoices):
     MANUAL = "manual", _("Manual re-run")
 
 
+class Outcome(models.TextChoices):
+    APPLIED = "applied", _("Applied")
+    SUGGESTED = "suggested", _("Suggested")
+    KEPT = "kept", _("Kept")
+
+
+def _local_minute(moment) -> str:
+    """A stored time as the reader sees it: in the site's time zone, in the active language."""
+    if moment is None:
+        return ""
+    if timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return formats.date_format(moment, "Y-m-d H:i")
+
+
 class TriageRun(models.Model):
     case_id = models.BigIntegerField(_("case id"), db_index=True)
+    # The case's number as people know it, copied when the run is recorded (triage does not read
+    # cases); runs recorded before this field existed have none.
+    case_number = models.CharField(_("case number"), max_length=32, blank=True, db_index=True)
     trigger = models.CharField(_("trigger"), max_length=20, choices=Trigger.choices)
     ruleset_version = models.PositiveIntegerField(_("rule set version"))
     model_version = models.PositiveIntegerField(_("model version"), null=True, blank=True)
@@ -241,6 +261,7 @@ class TriageRun(models.Model):
         _("outcome"),
         max_length=20,
         blank=True,
+        choices=Outcome.choices,
         help_text=_("What happened to the case: applied, suggested, kept (lower or overridden)."),
     )
     duration_ms = models.FloatField(_("duration (ms)"))
@@ -253,7 +274,11 @@ class TriageRun(models.Model):
         indexes = [models.Index(fields=["case_id", "-created_at"], name="triagerun_case_time")]
 
     def __str__(self) -> str:
-        return f"case {self.case_id}: {self.level} ({self.created_at:%Y-%m-%d %H:%M})"
+        return gettext("Case %(case)s: %(level)s (%(time)s)") % {
+            "case": self.case_number or gettext("id %(id)s") % {"id": self.case_id},
+            "level": self.get_level_display(),
+            "time": _local_minute(self.created_at),
+        }
 
 
 class TriageModel(models.Model):
@@ -273,4 +298,4 @@ class TriageModel(models.Model):
         verbose_name_plural = _("trained models")
 
     def __str__(self) -> str:
-        return f"v{self.pk} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"v{self.pk} ({_local_minute(self.created_at)})"

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from django.db.models import QuerySet
 
-from triage import learned
+from triage import learned, vocab
 from triage.engine import (
     CompiledRules,
     PatternSpec,
@@ -119,14 +119,26 @@ def triage_text(
     amount: Decimal | None = None,
     use_model: bool = True,
     rules: CompiledRules | None = None,
+    channel_label: str | None = None,
 ) -> TriageResult:
-    """Triage one complaint with the current rules (and model); records nothing."""
+    """Triage one complaint with the current rules (and model); records nothing.
+
+    The channel's label for the evidence is the registered one (see `vocab`) in the active
+    language, unless the caller passes its own.
+    """
     rules = rules or rules_compiled()
     model = model_active() if use_model else None
+    if channel_label is None:
+        channel_label = vocab.channel_labels().get(channel, "") if channel else ""
     return triage(
         rules,
         TriageInput(
-            text=text, channel=channel, category=category, repeat_count=repeat_count, amount=amount
+            text=text,
+            channel=channel,
+            category=category,
+            repeat_count=repeat_count,
+            amount=amount,
+            channel_label=channel_label,
         ),
         model=model,
     )

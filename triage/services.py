@@ -85,10 +85,12 @@ def triage_run_record(
     result: TriageResult,
     outcome: str,
     duration_ms: float,
+    case_number: str = "",
     now: datetime | None = None,
 ) -> TriageRun:
     return TriageRun.objects.create(
         case_id=case_id,
+        case_number=case_number,
         trigger=trigger,
         ruleset_version=result.ruleset_version or 0,
         model_version=result.model_version,

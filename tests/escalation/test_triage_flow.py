@@ -10,13 +10,13 @@ from django.utils import timezone, translation
 
 from cases import services as case_services
 from cases import signals as case_signals
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, Channel
 from escalation.models import RedAlert, SlaClock
 from escalation.triage_flow import case_triage, settled_training_rows
 from tests.escalation.conftest import outbox
 from triage import selectors as triage_selectors
 from triage.engine import fact_evidence
-from triage.models import RuleSet, Signal, TriageModel, TriageRun
+from triage.models import Outcome, RuleSet, Signal, TriageModel, TriageRun
 
 pytestmark = pytest.mark.django_db
 
@@ -358,5 +358,36 @@ def test_stored_fact_reasons_are_in_the_site_language_and_keep_their_plain_value
     case.refresh_from_db()
     reason = next(r for r in case.risk_reasons if r["code"] == "channel_red")
     with translation.override(settings.LANGUAGE_CODE):
-        expected = fact_evidence("channel", "regulator")
+        expected = fact_evidence("channel", "regulator", label=str(Channel.REGULATOR.label))
     assert (reason["value"], reason["evidence"]) == ("regulator", [expected])
+
+
+# End-to-end QA, item 2: what handlers, store staff and alerts read names the channel, not its code.
+@pytest.mark.parametrize("channel", ["regulator", "social_media", "media"])
+def test_the_channel_reason_of_a_case_names_the_channel_by_its_label(open_case, settings, channel):
+    case = open_case(title=TITLE, description="外卖送晚了", channel=channel)
+
+    case.refresh_from_db()
+    reason = next(r for r in case.risk_reasons if r["value"] == channel)
+    with translation.override(settings.LANGUAGE_CODE):
+        label = str(Channel(channel).label)
+    assert (label in reason["evidence"][0], channel in reason["evidence"][0]) == (True, False)
+    assert label in case.risk_reason
+
+
+def test_the_amount_reason_of_a_case_shows_the_amount_with_grouped_digits(open_case):
+    case = open_case(title=TITLE, description="外卖送晚了", amount=Decimal("12500"))
+
+    case.refresh_from_db()
+    reason = next(r for r in case.risk_reasons if r["code"] == "high_amount")
+    assert ("12,500.00" in reason["evidence"][0], reason["value"]) == (True, "12500.00")
+
+
+# End-to-end QA, item 3: the run names the case as people know it.
+def test_a_recorded_run_keeps_the_case_number(open_case):
+    case = open_case(title=TITLE, description="外卖送晚了")
+
+    run = case_triage(case_id=case.pk, trigger="manual")
+
+    assert (run.case_id, run.case_number) == (case.pk, case.number)
+    assert run.get_outcome_display() == str(Outcome(run.outcome).label)

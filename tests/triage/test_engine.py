@@ -4,6 +4,7 @@ and a model that may only raise. No database."""
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from triage.engine import (
     ModelOpinion,
@@ -13,6 +14,7 @@ from triage.engine import (
     TriageInput,
     compile_pattern,
     compile_rules,
+    fact_evidence,
     triage,
 )
 
@@ -148,6 +150,40 @@ def test_the_score_adds_weights_and_its_thresholds_raise_the_level():
 )
 def test_facts_fire_their_signals(facts, code):
     assert [r["code"] for r in run("", **facts).reasons] == [code]
+
+
+# End-to-end QA, item 2: a reason never shows a raw code where people read it.
+def test_a_channel_reason_names_the_channel_by_its_label_and_keeps_the_code_as_value():
+    with translation.override("en"):
+        reason = run("", channel="regulator", channel_label="Regulator (12315)").reasons[0]
+
+    assert (reason["evidence"], reason["value"]) == (["channel: Regulator (12315)"], "regulator")
+
+
+def test_without_a_label_the_channel_reason_falls_back_to_the_code():
+    with translation.override("en"):
+        assert run("", channel="media").reasons[0]["evidence"] == ["channel: media"]
+
+
+@pytest.mark.parametrize(
+    ("amount", "shown"),
+    [
+        (Decimal("1500.00"), "amount 1,500.00"),
+        (Decimal("1234567.5"), "amount 1,234,567.50"),
+        (1000, "amount 1,000.00"),
+    ],
+)
+def test_an_amount_reason_shows_the_amount_as_people_read_it(amount, shown):
+    with translation.override("en"):
+        reason = run("", amount=amount).reasons[0]
+
+    assert (reason["evidence"], reason["value"]) == ([shown], str(amount))
+
+
+def test_fact_evidence_phrases_a_stored_value_again_with_its_label():
+    with translation.override("en"):
+        assert fact_evidence("channel", "media", label="News media") == "channel: News media"
+        assert fact_evidence("amount", "1500.00") == "amount 1,500.00"
 
 
 @pytest.mark.parametrize(

@@ -280,3 +280,69 @@ def test_english_evidence_quotes_the_customers_words_not_the_lower_cased_form():
     result = triage_text(text="I will SUE you and call the Police", use_model=False)
 
     assert result.reasons[0]["evidence"] == ["SUE you", "Police"]
+
+
+# End-to-end QA, item 1: high-risk phrasings the second edition read as blue (third edition).
+@pytest.mark.parametrize(
+    ("text", "family"),
+    [
+        # the four texts QA found
+        ("顾客在抖音发了视频，已经有几千个点赞", "media_exposure"),
+        ("宝宝喝了奶粉后起了红疹子", "health_harm"),
+        ("两岁的孩子误食了干燥剂", "health_harm"),
+        ("客户威胁要在店里闹事", "extreme_threat"),
+        # their families: counts of likes, shares and views; posting on a platform
+        ("视频已经有3000多个赞了", "media_exposure"),
+        ("我拍的视频两万多播放", "media_exposure"),
+        ("点赞已经过万了，你们看着办", "media_exposure"),
+        ("那条帖子的转发数已经五百多", "media_exposure"),
+        ("我在小红书上晒了你们的发霉面包", "media_exposure"),
+        ("My post already has thousands of likes", "media_exposure"),
+        # rashes, allergic reactions, bumps on the body, swallowing what is not food
+        ("吃完海鲜全身出疹，医生说是荨麻疹", "health_harm"),
+        ("喝了果汁以后出现过敏反应", "health_harm"),
+        ("女儿吃了你们的蛋糕，脸上起了好多小包", "health_harm"),
+        ("老人误吞了包装里的塑料片", "health_harm"),
+        ("吃了你们的凉皮后闹肚子", "health_harm"),
+        ("My son got a rash after the ice cream", "health_harm"),
+        # making trouble in the store
+        ("他说明天带人去你们店里闹", "extreme_threat"),
+        ("顾客在门店大闹了一场，还砸东西", "extreme_threat"),
+    ],
+)
+def test_already_viral_posts_rashes_swallowed_objects_and_trouble_in_the_store_are_red(
+    text, family
+):
+    result = triage_text(text=text, use_model=False)
+
+    assert family in [r["code"] for r in result.reasons]
+    assert result.level == "red"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "点赞你们的服务",
+        "给你们点一百个赞，店员很耐心",
+        "本来想在微博上给你们点赞的，结果奶茶少放了珍珠",
+        "在抖音发现你们家的新品，就来店里买了",
+        "这个红薯有点红",
+        "我们一起包饺子用的面粉有点潮",
+        "罐头盖子起包了，没敢打开",
+        "干燥剂袋子上写着请勿误食",
+        "排队太久耽误吃饭",
+        "孩子闹着要吃冰淇淋",
+        "店里闹哄哄的，吃饭都听不清",
+        "我不会去闹事的，只是希望改进",
+    ],
+)
+def test_look_alikes_of_the_third_edition_stay_blue(text):
+    result = triage_text(text=text, use_model=False)
+
+    assert (result.level, result.reason_text) == ("blue", result.reason_text)
+    assert not {"media_exposure", "health_harm", "extreme_threat"} & set(codes(text))
+
+
+def test_making_a_matter_bigger_is_still_not_an_extreme_threat():
+    # 把事情闹大 is a threat to escalate (yellow, with the rest), not trouble in the store.
+    assert "extreme_threat" not in codes("我不想把事情闹大，但你们卖过期的东西必须赔偿")
