@@ -62,8 +62,24 @@ OUTCOME_SUGGESTED = Outcome.SUGGESTED
 OUTCOME_KEPT = Outcome.KEPT
 
 
+# Most text triage reads for one case: the title, the description and then the newest notes
+# that fit (new information is what re-triage is for), so a case with years of notes, or a
+# pasted novel, costs the same as an ordinary one.
+MAX_TRIAGE_TEXT = 30_000
+
+
 def _text_of(case: Case, notes: list[str]) -> str:
-    return "\n".join(part for part in (case.title, case.description, *notes) if part)
+    parts = [part for part in (case.title, case.description) if part]
+    room = MAX_TRIAGE_TEXT - sum(len(p) + 1 for p in parts)
+    newest = []
+    for note in reversed(notes):
+        if not note:
+            continue
+        if len(note) + 1 > room:
+            break
+        newest.append(note)
+        room -= len(note) + 1
+    return "\n".join([*parts, *reversed(newest)])[:MAX_TRIAGE_TEXT]
 
 
 def is_customer_info(data: dict | None) -> bool:

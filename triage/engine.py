@@ -269,9 +269,14 @@ def compile_rules(spec: RuleSetSpec) -> CompiledRules:
     )
 
 
+# characters before an English match that can hold the five words negation looks at
+_EN_LOOKBACK = 80
+
+
 def _zh_negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
     window = rules.spec.negation_window
-    clause_start = text.rfind(CLAUSE_MARK, 0, start) + 1
+    # look for the clause boundary only inside the window: cost per match stays constant
+    clause_start = text.rfind(CLAUSE_MARK, max(0, start - window), start) + 1
     prefix = text[max(clause_start, start - window) : start]
     if rules.negation is not None and prefix:
         prefix = rules.not_negations.sub(lambda m: "#" * len(m.group()), prefix)
@@ -280,8 +285,9 @@ def _zh_negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
             if not any(b in between for b in _BREAKERS):
                 return True
     if rules.retraction is not None:
-        clause_end = text.find(CLAUSE_MARK, end)
-        suffix = text[end : clause_end if clause_end >= 0 else len(text)][: window + 2]
+        limit = end + window + 2
+        clause_end = text.find(CLAUSE_MARK, end, limit)
+        suffix = text[end : clause_end if clause_end >= 0 else limit]
         found = rules.retraction.search(suffix)
         if found and found.start() <= 3:
             return True
@@ -289,8 +295,9 @@ def _zh_negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
 
 
 def _en_negated(text: str, start: int) -> bool:
-    clause_start = text.rfind(CLAUSE_MARK, 0, start) + 1
-    words = text[clause_start:start].split()[-5:]
+    lo = max(0, start - _EN_LOOKBACK)
+    boundary = text.rfind(CLAUSE_MARK, lo, start)
+    words = text[boundary + 1 if boundary >= 0 else lo : start].split()[-5:]
     prefix = " ".join(words)
     found = list(_EN_NEGATION.finditer(prefix))
     return bool(found) and not _EN_BREAKERS.search(prefix[found[-1].end() :])

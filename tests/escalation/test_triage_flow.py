@@ -391,3 +391,17 @@ def test_a_recorded_run_keeps_the_case_number(open_case):
 
     assert (run.case_id, run.case_number) == (case.pk, case.number)
     assert run.get_outcome_display() == str(Outcome(run.outcome).label)
+
+
+def test_triage_reads_a_bounded_text_keeping_the_newest_information(open_case, note):
+    from escalation.triage_flow import MAX_TRIAGE_TEXT, case_triage_text
+
+    case = open_case(title=TITLE, description="外卖送晚了")
+    for _ in range(4):
+        note(case, "顾客继续抱怨配送慢。" * 900)
+    note(case, "顾客说已经报警了")
+
+    text = case_triage_text(case=case)
+    assert len(text) <= MAX_TRIAGE_TEXT
+    assert text.startswith(TITLE) and text.endswith("顾客说已经报警了")
+    assert Case.objects.get(pk=case.pk).risk_level == "red"
