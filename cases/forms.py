@@ -156,6 +156,14 @@ class CaseAddInfoForm(forms.Form):
 
 
 class CaseFilterForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("Number, order, last 4 phone digits, text")}
+        ),
+    )
     state = forms.ChoiceField(
         label=_("State"), required=False, choices=[("", _("All states")), *State.choices]
     )

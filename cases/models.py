@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
+from core.choices import RiskLevel  # noqa: F401  (part of this module's interface)
 from core.masking import mask_name, mask_phone, scrub_phones
 from core.models import Store
 
@@ -55,12 +56,6 @@ class Category(models.TextChoices):
     IN_STORE_SAFETY = "in_store_safety", _("In-store safety")
     PRIVACY = "privacy", _("Privacy")
     OTHER = "other", _("Other")
-
-
-class RiskLevel(models.TextChoices):
-    RED = "red", _("Red")
-    YELLOW = "yellow", _("Yellow")
-    BLUE = "blue", _("Blue")
 
 
 RISK_ORDER = {RiskLevel.BLUE: 0, RiskLevel.YELLOW: 1, RiskLevel.RED: 2}

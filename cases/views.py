@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.filters import case_search_q
 from cases.forms import CaseAddInfoForm, CaseFilterForm, CaseReportForm, add_service_error
 from cases.models import Case, EventKind, RiskLevel
 from cases.selectors import case_get, case_list, case_timeline
@@ -52,8 +53,14 @@ def case_list_view(request):
         return _forbidden(request)
     filter_form = CaseFilterForm(request.GET or None)
     cases = case_list(user=request.user).order_by("-received_at", "-id")
-    if filter_form.is_valid() and filter_form.cleaned_data["state"]:
-        cases = cases.filter(state=filter_form.cleaned_data["state"])
+    if filter_form.is_valid():
+        if filter_form.cleaned_data["state"]:
+            cases = cases.filter(state=filter_form.cleaned_data["state"])
+        if filter_form.cleaned_data["q"].strip():
+            may_see_pii = request.user.has_perm("cases.view_customer_pii")
+            cases = cases.filter(
+                case_search_q(filter_form.cleaned_data["q"], may_see_pii=may_see_pii)
+            )
     page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)

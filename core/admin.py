@@ -40,3 +40,8 @@ class DeskUserAdmin(UserAdmin):
     @admin.display(description=_("roles"))
     def roles(self, user):
         return ", ".join(sorted(g.name for g in user.groups.all()))
+
+
+admin.site.site_header = _("Escalated-complaint desk")
+admin.site.site_title = _("Escalated-complaint desk")
+admin.site.index_title = _("The desk")

@@ -150,7 +150,7 @@ class NotificationAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "channel", "kind", "risk_level"]
     search_fields = ["case_number", "alert_key"]
-    list_select_related = ["channel"]
+    list_select_related = ["channel", "user"]
     date_hierarchy = "created_at"
     actions = ["retry"]
     readonly_fields = [
@@ -185,6 +185,14 @@ class NotificationAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("target"), ordering="target_key")
     def target_shown(self, obj: Notification) -> str:
+        if obj.channel_id:
+            return obj.channel.name
+        if obj.user_id:
+            return (
+                f"{obj.user.get_username()} <{obj.recipient}>"
+                if obj.recipient
+                else obj.user.get_username()
+            )
         return obj.recipient or obj.target_key
 
     @admin.display(description=_("status"), ordering="status")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import RiskLevel
 from core.models import TimeStampedModel
 from notifications.alerts import AlertKind
 
@@ -162,7 +163,9 @@ class Notification(models.Model):
     target_key = models.CharField(_("target"), max_length=64)
     kind = models.CharField(_("kind"), max_length=20, choices=AlertKind.choices)
     case_number = models.CharField(_("case number"), max_length=20, blank=True, db_index=True)
-    risk_level = models.CharField(_("risk level"), max_length=10, blank=True)
+    risk_level = models.CharField(
+        _("risk level"), max_length=10, blank=True, choices=RiskLevel.choices
+    )
     alert = models.JSONField(_("alert"), default=dict)
     channel = models.ForeignKey(
         Channel,

@@ -550,3 +550,17 @@ def test_pages_are_in_english_once_chosen_in_the_language_switcher(client, store
     assert switched["Location"] == REPORT_URL
     assert '<html lang="en">' in page
     assert "This field is required." in page
+
+
+def test_store_staff_can_search_their_cases(client, store_staff, store, other_store):
+    from tests.factories import CaseFactory
+
+    wanted = CaseFactory(store=store, title="鸡蛋破损", customer_phone="13812345678")
+    CaseFactory(store=store, title="配送超时", customer_phone="13900000000")
+    CaseFactory(store=other_store, title="鸡蛋破损", customer_phone="13900000000")
+    logged_in(client, store_staff)
+
+    for term in ("鸡蛋", "5678", wanted.number):
+        page = client.get(reverse("store:case_list"), {"q": term}).content.decode()
+        assert wanted.number in page and "配送超时" not in page, term
+    assert page.count("鸡蛋破损") == 1

@@ -28,3 +28,11 @@ def test_a_users_stores_are_set_on_the_user_page(admin_client, store, other_stor
 def test_user_list_shows_roles(admin_client, store_staff, handler):
     page = admin_client.get("/admin/auth/user/").content.decode()
     assert "store_staff" in page and "handler" in page
+
+
+def test_the_admin_has_a_language_switcher_and_our_name(client, handler):
+    client.force_login(handler)
+    page = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert 'action="/i18n/setlang/"' in page
+    assert "Escalated-complaint desk" in page
