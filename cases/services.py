@@ -593,3 +593,31 @@ def case_reveal_customer(*, case: Case, actor, now: datetime | None = None) -> d
         "customer_phone": case.customer_phone,
         "customer_contact": case.customer_contact,
     }
+
+
+# Facts other apps record on a case's timeline (the SLA engine: breaches and escalations).
+SYSTEM_EVENT_KINDS = (
+    EventKind.SLA_BREACHED,
+    EventKind.ESCALATED,
+    EventKind.ESCALATION_ACKNOWLEDGED,
+)
+
+
+def case_log_event(
+    *,
+    case: Case,
+    kind: str,
+    note: str = "",
+    data: dict | None = None,
+    actor=None,
+    now: datetime | None = None,
+) -> CaseEvent:
+    """Append a fact about the case that another app owns (e.g. an SLA breach) to its timeline.
+
+    Only appends: the case row is not locked, so a sweeper never waits on people working it.
+    """
+    if kind not in SYSTEM_EVENT_KINDS:
+        raise InvalidInput(fields={"kind": _("Not a kind other apps may record.")})
+    return _event(
+        case, actor=actor, kind=kind, at=now or timezone.now(), note=note, data=data or {}
+    )

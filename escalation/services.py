@@ -13,10 +13,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cases.models import RISK_ORDER, Case, RiskLevel, State
+from cases import services as case_services
+from cases.models import RISK_ORDER, Case, EventKind, RiskLevel, State
 from cases.selectors import case_visible_to
 from core.exceptions import Conflict, NotPermitted
 from escalation import deadlines
@@ -518,6 +519,7 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
             )
         elif threshold.name == BREACH:
             clock.state = ClockState.BREACHED
+            _timeline(case, EventKind.SLA_BREACHED, clock=clock, now=now)
             level = max((t.level for t in with_breach), default=None)
             audience = tuple(dict.fromkeys(r for t in with_breach for r in t.audience))
             breach_targets = _dispatch(
@@ -550,7 +552,7 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                     )
                 )
             )
-            Escalation.objects.get_or_create(
+            _escalation, created = Escalation.objects.get_or_create(
                 clock=clock,
                 level=threshold.level,
                 defaults={
@@ -560,6 +562,8 @@ def _process_locked(clock: SlaClock, *, now: datetime) -> int:
                     "notified": notified,
                 },
             )
+            if created:
+                _timeline(case, EventKind.ESCALATED, clock=clock, now=now, level=threshold.level)
             clock.escalation_level = max(clock.escalation_level, threshold.level)
     clock.crossed = [*clock.crossed, *(t.name for t in due if t.name not in clock.crossed)]
     _refresh_next_check(clock)
@@ -646,6 +650,24 @@ def sweeper_heartbeat_record(*, duration_ms: float, processed: int) -> None:
 # --- acknowledgement -----------------------------------------------------------------------
 
 
+def _timeline(case, kind, *, clock, now, level=None, actor=None, note=""):
+    """Put an SLA fact on the case's timeline, worded in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        what = str(ClockKind(clock.kind).label)
+        if level is not None:
+            what = _("%(clock)s clock, level %(level)d") % {"clock": what, "level": level}
+        else:
+            what = _("%(clock)s clock") % {"clock": what}
+    case_services.case_log_event(
+        case=case,
+        kind=kind,
+        actor=actor,
+        now=now,
+        note="\n".join(part for part in (what, note) if part),
+        data={"clock": clock.kind, "level": level},
+    )
+
+
 def escalation_acknowledge(
     *, escalation: Escalation, actor, note: str = "", now: datetime | None = None
 ) -> Escalation:
@@ -669,6 +691,15 @@ def escalation_acknowledge(
         locked.acknowledge_note = note.strip()
         locked.save(update_fields=["acknowledged_at", "acknowledged_by", "acknowledge_note"])
         clock = SlaClock.objects.select_for_update().get(pk=locked.clock_id)
+        _timeline(
+            locked.case,
+            EventKind.ESCALATION_ACKNOWLEDGED,
+            clock=clock,
+            now=now,
+            level=locked.level,
+            actor=actor,
+            note=locked.acknowledge_note,
+        )
         clock.ladder_stopped_after = max(clock.escalation_level, locked.level)
         _refresh_next_check(clock)
         clock.save(update_fields=["ladder_stopped_after", "next_check_at"])

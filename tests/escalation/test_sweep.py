@@ -419,3 +419,28 @@ def test_the_warning_and_breach_also_reach_the_cases_assignee(open_case):
 
     assert recipients("sla_warning") == ["boss@example.com", "zhang@example.com"]
     assert recipients("sla_breach") == ["boss@example.com", "zhang@example.com"]
+
+
+def test_breaches_escalations_and_acknowledgements_appear_on_the_case_timeline(
+    open_case, supervisor, settings
+):
+    settings.LANGUAGE_CODE = "en"
+    now = timezone.now()
+    case = open_case(now=now)
+    sla_sweep(now=now + timedelta(hours=1))
+    sla_sweep(now=now + timedelta(hours=1, seconds=1))  # swept twice: still one entry each
+    escalation = Escalation.objects.get(case=case, level=1)
+    escalation_acknowledge(
+        escalation=escalation,
+        actor=supervisor,
+        note="我来处理",
+        now=now + timedelta(hours=1, minutes=5),
+    )
+
+    events = list(case.events.filter(kind__in=["sla_breached", "escalated", "acknowledged"])
+                  .values_list("kind", "note", "actor__username"))  # fmt: skip
+    assert events == [
+        ("sla_breached", "First response clock", None),
+        ("escalated", "First response clock, level 1", None),
+        ("acknowledged", "First response clock, level 1\n我来处理", "supervisor"),
+    ]
