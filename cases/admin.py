@@ -215,6 +215,15 @@ class CaseAdmin(admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is None:
             return [(None, {"fields": CaseAddForm.Meta.fields})]
+        fieldsets = self._fieldsets()
+        if self._masks_text(request, obj):
+            fieldsets = [
+                (title, {"fields": [self.MASKED_TEXT.get(f, f) for f in options["fields"]]})
+                for title, options in fieldsets
+            ]
+        return fieldsets
+
+    def _fieldsets(self):
         return [
             (None, {"fields": ["number", "state", "title", "description", "channel", "category",
                                "store", "order_ref", "amount"]}),
@@ -226,8 +235,30 @@ class CaseAdmin(admin.ModelAdmin):
             (_("Outcome"), {"fields": ["resolution", "close_reason", "merged_into"]}),
         ]  # fmt: skip
 
+    # free text that may hold a customer's number, shown masked to roles without the PII right
+    MASKED_TEXT = {"title": "title_masked", "description": "description_masked",
+                   "resolution": "resolution_masked"}  # fmt: skip
+
+    def _masks_text(self, request, obj) -> bool:
+        return obj is not None and not request.user.has_perm("cases.view_customer_pii")
+
     def get_readonly_fields(self, request, obj=None):
-        return self.readonly_when_changing if obj is not None else []
+        fields = self.readonly_when_changing if obj is not None else []
+        if self._masks_text(request, obj):
+            fields = [*fields, *self.MASKED_TEXT.values()]
+        return fields
+
+    @admin.display(description=_("title"))
+    def title_masked(self, case):
+        return scrub_phones(case.title)
+
+    @admin.display(description=_("description"))
+    def description_masked(self, case):
+        return scrub_phones(case.description)
+
+    @admin.display(description=_("resolution"))
+    def resolution_masked(self, case):
+        return scrub_phones(case.resolution)
 
     def has_delete_permission(self, request, obj=None):
         return False  # cases are archived, never deleted
@@ -279,6 +310,7 @@ class CaseAdmin(admin.ModelAdmin):
                 can_assign=request.user.has_perm("cases.assign_case") and case.is_open,
                 can_set_risk=request.user.has_perm("cases.set_case_risk"),
                 can_reveal=request.user.has_perm("cases.view_customer_pii"),
+                mask_text=not request.user.has_perm("cases.view_customer_pii"),
                 can_note=request.user.has_perm("cases.add_case_note"),
             )
         return super().change_view(request, object_id, form_url, extra_context)

@@ -126,3 +126,20 @@ def test_the_suggested_category_is_shown_on_the_admin_page(client, handler):
 
     assert "Suggested category:" in page.content.decode()
     assert "Foreign object" in page.content.decode()
+
+
+def test_the_admin_case_page_masks_numbers_in_free_text_for_roles_without_the_pii_right(
+    client, manager, handler
+):
+    from cases.services import case_add_note
+
+    case = CaseFactory(title="顾客13912345678来电", description="回拨 139 1234 5678")
+    case_add_note(case=case, actor=handler, kind="note", text="已致电13912345678")
+    client.force_login(manager)
+    as_manager = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+    client.force_login(handler)
+    as_handler = client.get(f"/admin/cases/case/{case.pk}/change/").content.decode()
+
+    assert "13912345678" not in as_manager and "139 1234 5678" not in as_manager
+    assert "139****5678" in as_manager
+    assert "13912345678" in as_handler
