@@ -149,8 +149,13 @@ class CaseAdmin(admin.ModelAdmin):
 
     def lookup_allowed(self, lookup, value, request=None):
         # filtering on customer data would reveal it to roles that may not see it
-        if lookup.split("__")[0] in ("customer_phone", "customer_name", "customer_contact"):
+        field = lookup.split("__")[0]
+        if field in ("customer_phone", "customer_name", "customer_contact"):
             return False
+        if field in ("title", "description", "resolution") and not (
+            request and request.user.has_perm("cases.view_customer_pii")
+        ):
+            return False  # free text may hold a number these roles see masked
         return super().lookup_allowed(lookup, value, request)
 
     # --- list ---

@@ -41,7 +41,11 @@ def _may_see_pii(request) -> bool:
 
 def _case_response(request, case, code=status.HTTP_200_OK) -> Response:
     case = selectors.case_get(number=case.number, user=request.user)  # re-read after receivers
-    context = {"extras": case_api_extras([case]), "may_see_pii": _may_see_pii(request)}
+    context = {
+        "extras": case_api_extras([case]),
+        "may_see_pii": _may_see_pii(request),
+        "is_desk": request.user.has_perm("cases.view_all_cases"),
+    }
     serializer = CaseOutputSerializer(case, context=context)
     return Response(serializer.data, status=code)
 
@@ -70,6 +74,7 @@ class CaseListCreateApi(ListAPIView):
             kwargs.setdefault("context", self.get_serializer_context())
             kwargs["context"]["extras"] = case_api_extras(args[0])
             kwargs["context"]["may_see_pii"] = _may_see_pii(self.request)
+            kwargs["context"]["is_desk"] = self.request.user.has_perm("cases.view_all_cases")
         return super().get_serializer(*args, **kwargs)
 
     @extend_schema(

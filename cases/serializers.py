@@ -97,10 +97,29 @@ class CaseOutputSerializer(serializers.ModelSerializer):
         data = super().to_representation(case)
         if not self.context.get("may_see_pii", False):
             # customers' numbers typed into the free text are masked like the phone field
-            data["title"], data["description"] = scrub_phones([data["title"], data["description"]])
+            for name in ("title", "description", "resolution"):
+                data[name] = scrub_phones(data[name])
+        if not self.context.get("is_desk", False):
+            # how a rule matched (its patterns) is for the desk, not for stores or other systems
+            data["risk_reasons"] = _without_rules(data["risk_reasons"])
+            if (
+                isinstance(data.get("risk_suggestion"), dict)
+                and "reasons" in data["risk_suggestion"]
+            ):
+                data["risk_suggestion"] = {
+                    **data["risk_suggestion"],
+                    "reasons": _without_rules(data["risk_suggestion"]["reasons"]),
+                }
         extras = self.context.get("extras", {}).get(case.pk, {})
         data.update({k: v for k, v in extras.items() if k not in data})
         return data
+
+
+def _without_rules(reasons) -> list:
+    return [
+        {k: v for k, v in r.items() if k != "rule"} if isinstance(r, dict) else r
+        for r in reasons or []
+    ]
 
 
 class _ExtraField(serializers.Field):
@@ -123,7 +142,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
     def to_representation(self, event):
         data = super().to_representation(event)
         if not self.context.get("may_see_pii", False):
-            data["note"] = scrub_phones(data["note"])
+            data["note"], data["data"] = scrub_phones([data["note"], data["data"]])
         return data
 
     class Meta:

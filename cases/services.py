@@ -230,6 +230,11 @@ def _merge_target_id(case: Case, number: str) -> int:
         raise InvalidInput(fields={"into": _("No case with this number.")})
     if target_id == case.pk:
         raise InvalidInput(fields={"into": _("A case cannot be merged into itself.")})
+    if not Case.objects.filter(pk=target_id, store_id=case.store_id).exists():
+        # the target's timeline carries the merged complaint, and each store sees only its own
+        raise InvalidInput(
+            fields={"into": _("A case can only be merged into a case of the same store.")}
+        )
     return target_id
 
 
@@ -523,6 +528,10 @@ def case_add_note(
         data["outcome"] = outcome
     elif outcome:
         raise InvalidInput(fields={"outcome": _("Only a contact attempt has an outcome.")})
+    if not actor.has_perm("cases.view_all_cases"):
+        # store staff and systems pass on what the customer said: they cannot file it away as an
+        # internal note that nobody at the store sees and triage never reads
+        customer_info = True
     if customer_info is None and kind == EventKind.CONTACT_ATTEMPT:
         # a call that reached the customer records what they said; an unanswered one is only
         # the desk's log ("second call, no answer")

@@ -53,6 +53,6 @@ def normalize_phone(value: str) -> str:
     `13812345678`, `021-12345678` -> `02112345678`), so that the same customer is recognised
     however the number was typed."""
     digits = re.sub(r"\D", "", (value or "").translate(_FULL_WIDTH))
-    if len(digits) == 13 and digits.startswith("86") and digits[2] == "1":
+    if digits.startswith("86") and re.fullmatch(r"1[3-9]\d{9}|0\d{9,11}", digits[2:]):
         digits = digits[2:]
     return digits

@@ -650,8 +650,10 @@ def sweeper_heartbeat_record(*, duration_ms: float, processed: int) -> None:
 # --- acknowledgement -----------------------------------------------------------------------
 
 
-def _timeline(case, kind, *, clock, now, level=None, actor=None, note=""):
-    """Put an SLA fact on the case's timeline, worded in the site's language."""
+def _timeline(case, kind, *, clock, now, level=None, actor=None):
+    """Put an SLA fact on the case's timeline, worded in the site's language. Only the fact: the
+    timeline is also the store's view, so the desk's own words (an acknowledgement's note) stay
+    on the escalation record."""
     with translation.override(settings.LANGUAGE_CODE):
         what = str(ClockKind(clock.kind).label)
         if level is not None:
@@ -663,7 +665,7 @@ def _timeline(case, kind, *, clock, now, level=None, actor=None, note=""):
         kind=kind,
         actor=actor,
         now=now,
-        note="\n".join(part for part in (what, note) if part),
+        note=what,
         data={"clock": clock.kind, "level": level},
     )
 
@@ -698,7 +700,6 @@ def escalation_acknowledge(
             now=now,
             level=locked.level,
             actor=actor,
-            note=locked.acknowledge_note,
         )
         clock.ladder_stopped_after = max(clock.escalation_level, locked.level)
         _refresh_next_check(clock)

@@ -167,6 +167,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # Client addresses (for the login throttle) come from REMOTE_ADDR unless this many trusted
+    # proxies add X-Forwarded-For; otherwise a client could pick its own address.
+    "NUM_PROXIES": env.int("API_NUM_PROXIES", default=0),
     "DEFAULT_PARSER_CLASSES": [
         "core.parsers.SafeJSONParser",
         "rest_framework.parsers.FormParser",

@@ -66,8 +66,8 @@ def test_the_same_transition_twice_at_once_runs_once(handler, supervisor):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_merging_two_cases_into_each_other_at_once_merges_one(supervisor):
-    first, second = CaseFactory(), CaseFactory()
+def test_merging_two_cases_into_each_other_at_once_merges_one(supervisor, store):
+    first, second = CaseFactory(store=store), CaseFactory(store=store)
     outcomes = _race_pairs([
         (first.pk, "merge", supervisor, {"into": second.number}),
         (second.pk, "merge", supervisor, {"into": first.number}),
@@ -81,8 +81,8 @@ def test_merging_two_cases_into_each_other_at_once_merges_one(supervisor):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
-def test_a_case_cannot_be_merged_into_one_that_is_being_merged_away(supervisor):
-    a, b, c = CaseFactory(), CaseFactory(), CaseFactory()
+def test_a_case_cannot_be_merged_into_one_that_is_being_merged_away(supervisor, store):
+    a, b, c = (CaseFactory(store=store) for _ in range(3))
     outcomes = _race_pairs([
         (a.pk, "merge", supervisor, {"into": b.number}),
         (b.pk, "merge", supervisor, {"into": c.number}),

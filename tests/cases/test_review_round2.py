@@ -48,9 +48,9 @@ def test_a_contact_attempt_is_customer_information_only_when_the_customer_was_re
     assert (reached.data["customer_info"], missed.data["customer_info"]) == (True, False)
 
 
-def test_the_merge_target_records_what_was_merged_into_it(supervisor):
-    source = CaseFactory(title="小区多户牛奶变质", description="已经有人说要找12315")
-    target = CaseFactory()
+def test_the_merge_target_records_what_was_merged_into_it(supervisor, store):
+    source = CaseFactory(store=store, title="小区多户牛奶变质", description="已经有人说要找12315")
+    target = CaseFactory(store=store)
     case_transition(case=source, transition="merge", actor=supervisor,
                     data={"into": target.number.lower()})  # fmt: skip
 

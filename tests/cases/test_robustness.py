@@ -34,12 +34,16 @@ def test_over_long_text_is_a_field_error(api, store_staff, handler, store):
 
 def test_out_of_range_time_filters_are_bad_input(api, handler):
     client = api.as_user(handler)
-    for query in ("received_after=2026-01-01T00:00:00%2B17:00",
-                  "received_after=0001-01-01T00:00:00%2B14:00",
+    for query in ("received_after=0001-01-01T00:00:00%2B14:00",
                   "received_before=9999-12-31T23:59:59-14:00"):  # fmt: skip
         answer = client.get(f"/api/v1/cases/?{query}")
-        assert answer.status_code in (200, 400), query
-        assert answer["Content-Type"] == "application/json"
+        assert answer.status_code == 400, query
+        assert set(answer.json()) >= {"detail"}
+
+
+def test_an_unusual_but_valid_offset_is_converted_not_refused(api, handler):
+    answer = api.as_user(handler).get("/api/v1/cases/?received_after=2026-01-01T00:00:00%2B17:00")
+    assert answer.status_code == 200
 
 
 def test_a_time_filter_with_an_offset_means_that_instant(api, handler, store):

@@ -167,8 +167,8 @@ def test_merge_needs_another_existing_case(supervisor, into, error):
     assert str(refused.value.fields["into"]) == error
 
 
-def test_merge_records_the_target(supervisor):
-    case, target = CaseFactory(), CaseFactory()
+def test_merge_records_the_target(supervisor, store):
+    case, target = CaseFactory(store=store), CaseFactory(store=store)
     case_transition(case=case, transition="merge", actor=supervisor, data={"into": target.number})
 
     assert Case.objects.get(pk=case.pk).merged_into == target
@@ -309,8 +309,8 @@ def test_a_user_without_roles_cannot_create(store):
         case_create(intake=_intake(store), actor=nobody)
 
 
-def test_merging_a_merge_target_moves_its_merged_cases_along(supervisor):
-    a, b, c = CaseFactory(), CaseFactory(), CaseFactory()
+def test_merging_a_merge_target_moves_its_merged_cases_along(supervisor, store):
+    a, b, c = (CaseFactory(store=store) for _ in range(3))
     case_transition(case=a, transition="merge", actor=supervisor, data={"into": b.number})
     case_transition(case=b, transition="merge", actor=supervisor, data={"into": c.number})
 

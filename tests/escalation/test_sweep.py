@@ -442,5 +442,5 @@ def test_breaches_escalations_and_acknowledgements_appear_on_the_case_timeline(
     assert events == [
         ("sla_breached", "First response clock", None),
         ("escalated", "First response clock, level 1", None),
-        ("acknowledged", "First response clock, level 1\n我来处理", "supervisor"),
+        ("acknowledged", "First response clock, level 1", "supervisor"),
     ]
