@@ -28,6 +28,7 @@ from datetime import datetime, timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Prefetch, Q
 from django.urls import NoReverseMatch, reverse
@@ -46,6 +47,7 @@ from cases.models import (
     RiskLevel,
     State,
 )
+from core.masking import scrub_phones
 from notifications.alerts import Alert, AlertKind
 from triage import selectors as triage_selectors
 from triage import services as triage_services
@@ -256,6 +258,31 @@ def case_red_suggestion_alert(*, case_id: int) -> bool:
 def case_triage_task(case_id: int, trigger: str) -> None:
     """Retry path when triage failed inside a receiver; the receiver never fails the request."""
     case_triage(case_id=case_id, trigger=trigger)
+
+
+def case_risk_feedback(
+    *, case_id: int, old_level: str, new_level: str, reason: str, actor_id: int | None
+) -> None:
+    """A person changed the level: keep it, with the text triage read, as a labelled example.
+
+    Customer numbers in the text are masked before it is kept (the feedback is exported as
+    training data and read by people who may not see them).
+    """
+    case = Case.objects.filter(pk=case_id).first()
+    if case is None or actor_id is None:
+        return
+    actor = get_user_model().objects.filter(pk=actor_id).values_list("username", flat=True).first()
+    triage_services.triage_feedback_record(
+        case_id=case.pk,
+        case_number=case.number,
+        text=scrub_phones(case_triage_text(case=case)),
+        old_level=old_level,
+        new_level=new_level,
+        reason=scrub_phones(reason or ""),
+        actor=actor or "",
+        channel=case.channel,
+        category=case.category,
+    )
 
 
 def settled_training_rows() -> list[tuple[str, str]]:

@@ -15,17 +15,25 @@ from triage.models import (
     RuleSetSnapshot,
     Signal,
     Source,
+    TriageFeedback,
     TriageModel,
     TriageRun,
 )
+from triage.rulefiles import RulesFileError
 from triage.selectors import RULESET_PK
-from triage.services import triage_model_activate
+from triage.services import (
+    triage_model_activate,
+    triage_rules_load,
+    triage_rules_override_clear,
+)
 
 
 @admin.register(RuleSet)
 class RuleSetAdmin(admin.ModelAdmin):
-    list_display = ["name", "version", "yellow_score", "red_score", "updated_at"]
-    readonly_fields = ["version", "updated_at"]
+    list_display = [
+        "name", "version", "rules_edition", "overridden", "yellow_score", "red_score", "updated_at",
+    ]  # fmt: skip
+    readonly_fields = ["version", "rules_edition", "updated_at"]
 
     def has_add_permission(self, request) -> bool:
         return super().has_add_permission(request) and not RuleSet.objects.exists()
@@ -35,6 +43,8 @@ class RuleSetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         obj.pk = RULESET_PK
+        # Loading the shipped files again keeps what a person set here.
+        obj.overridden = obj.overridden or bool(form.changed_data)
         super().save_model(request, obj, form, change)
 
 
@@ -76,8 +86,8 @@ class SignalForm(forms.ModelForm):
         model = Signal
         fields = [
             "code", "name", "description", "is_active", "order", "min_level", "weight",
-            "category", "source", "negatable", "exclude_context", "context_window", "threshold",
-            "only_with",
+            "category", "source", "negatable", "context_exempt", "exclude_context",
+            "context_window", "threshold", "only_with",
         ]  # fmt: skip
 
     def clean_only_with(self):
@@ -109,9 +119,13 @@ class SignalForm(forms.ModelForm):
 class SignalAdmin(admin.ModelAdmin):
     form = SignalForm
     inlines = [PatternInline]
-    list_display = ["name", "code", "source", "min_level", "weight", "is_active", "order"]
+    list_display = [
+        "name", "code", "source", "min_level", "weight", "is_active", "order", "shipped",
+        "overridden",
+    ]  # fmt: skip
     list_editable = ["weight", "is_active", "order"]
-    list_filter = ["min_level", "source", "is_active"]
+    list_filter = ["min_level", "source", "is_active", "shipped", "overridden"]
+    actions = ["restore_shipped"]
     search_fields = ["code", "name", "patterns__text"]
     fieldsets = [
         (None, {"fields": ["code", "name", "description", "is_active", "order"]}),
@@ -122,6 +136,7 @@ class SignalAdmin(admin.ModelAdmin):
                 "fields": [
                     "source",
                     "negatable",
+                    "context_exempt",
                     "exclude_context",
                     "context_window",
                     "threshold",
@@ -133,6 +148,37 @@ class SignalAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).distinct()
+
+    def save_model(self, request, obj, form, change):
+        # A shipped signal a person edits is theirs from now on: loading the files keeps it.
+        if obj.shipped and form.changed_data:
+            obj.overridden = True
+        super().save_model(request, obj, form, change)
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        signal = form.instance
+        if signal.shipped and not signal.overridden and formset.has_changed():
+            signal.overridden = True
+            signal.save(update_fields=["overridden", "updated_at"])
+
+    @admin.action(
+        description=_("Restore the shipped version of the selected signals"),
+        permissions=["change"],
+    )
+    def restore_shipped(self, request, queryset):
+        shipped = queryset.filter(shipped=True)
+        count = triage_rules_override_clear(signal_ids=shipped.values_list("pk", flat=True))
+        try:
+            triage_rules_load(force=True)
+        except (OSError, RulesFileError) as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return
+        self.message_user(
+            request,
+            _("%(count)d signal(s) restored to the shipped rules.") % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(RuleSetSnapshot)
@@ -206,7 +252,9 @@ class TriageRunAdmin(admin.ModelAdmin):
 
 @admin.register(TriageModel)
 class TriageModelAdmin(admin.ModelAdmin):
-    list_display = ["pk", "created_at", "is_active", "seed_rows", "case_rows", "label_counts"]
+    list_display = [
+        "pk", "created_at", "is_active", "seed_rows", "case_rows", "label_counts", "params",
+    ]  # fmt: skip
     list_filter = ["is_active"]
     exclude = ["blob"]
     actions = ["activate"]
@@ -231,6 +279,25 @@ class TriageModelAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in TriageModel._meta.fields if f.name != "blob"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(TriageFeedback)
+class TriageFeedbackAdmin(admin.ModelAdmin):
+    """Handlers' risk changes, kept for training (`manage.py triage_export_feedback`)."""
+
+    list_display = ["case_number", "old_level", "new_level", "actor", "created_at"]
+    list_filter = ["old_level", "new_level"]
+    search_fields = ["=case_number", "=text_hash"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in TriageFeedback._meta.fields]
 
     def has_add_permission(self, request) -> bool:
         return False

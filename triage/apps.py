@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 from django.utils.translation import gettext_lazy as _
 
 
@@ -21,3 +21,16 @@ class TriageConfig(AppConfig):
         post_delete.connect(
             triage_model_deleted, sender=TriageModel, dispatch_uid="triage-model-deleted"
         )
+        # The shipped rules are data files, not migrations: every migrate (a new install, a
+        # test database, an upgrade) brings the database to them; unchanged files cost one query.
+        post_migrate.connect(rules_load_after_migrate, sender=self, dispatch_uid="triage-rules")
+
+
+def rules_load_after_migrate(sender, *, using, plan=None, **kwargs) -> None:
+    from django.db import DEFAULT_DB_ALIAS
+
+    from triage.services import triage_rules_load
+
+    if using != DEFAULT_DB_ALIAS:
+        return
+    triage_rules_load()

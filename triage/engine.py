@@ -27,6 +27,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from triage.context import NEGATED, UNRELATED, ContextCues, Dismissal, read_context
 from triage.normalize import CLAUSE_MARK, NormalizedText, normalize, normalize_pattern
 
 LEVELS = ("blue", "yellow", "red")
@@ -48,18 +49,6 @@ _ZH_GAP = rf"[^{re.escape(CLAUSE_MARK)}]{{0,8}}?"
 _EN_GAP = r"(?:\s+[^\s|]+){0,4}?\s+"
 MAX_EVIDENCE = 5
 
-# Phrases that contain a negation character without negating what follows ("没想到会拉肚子",
-# "没多久就吐了"); blanked out before looking for negation cues.
-_NOT_NEGATIONS = (
-    "没想到", "没多久", "没一会", "没过多久", "没几分钟", "没几天", "不一会", "没办法", "不得不",
-    "不到", "没到", "没人", "没有人", "不管", "不然", "要不", "不行", "不好", "不少", "不止",
-    "别以为", "别说", "别怪", "不敢相信",
-    # "Don't push me into ...": a threat, not a negation ("别逼我去曝光", "不要逼我发微博").
-    "别逼", "不要逼", "不要再逼", "别再逼", "别让我", "不要让我", "别等我", "不要等我", "别想",
-)  # fmt: skip
-# Between a negation cue and the match, these mean the threat is conditional, i.e. still a threat
-# ("别再逼我曝光": being pushed into it).
-_BREAKERS = ("就", "才", "但", "可是", "否则", "再", "逼")
 # An excluded-context term right after one of these is denied, so it excludes nothing:
 # "我不是开玩笑，…律师函", "这不是玩笑", "别开玩笑了，我已经报警了".
 _EXCLUSION_DENIALS = re.compile(r"(?:不是|没有|没在|不在|并非|绝非|没|不|别)$")
@@ -93,6 +82,8 @@ class SignalSpec:
     # Only counts when one of these signals fired too (e.g. "a child" makes harm worse).
     only_with: tuple[str, ...] = ()
     category: str = ""
+    # Context families (see `triage.context`) that do not dismiss this signal's matches.
+    context_exempt: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -102,6 +93,9 @@ class RuleSetSpec:
     negation_cues: tuple[str, ...] = ()
     retraction_cues: tuple[str, ...] = ()
     negation_window: int = 6
+    # Cue words of the other context families: hypothetical, hypothetical_endings, rhetorical,
+    # other_person (lists), scope_window (characters).
+    context_cues: dict = field(default_factory=dict)
     yellow_score: float = 30
     red_score: float = 90
     model_min_probability: float = 0.8
@@ -128,6 +122,11 @@ class ModelOpinion:
     probabilities: dict[str, float]
     evidence: tuple[str, ...] = ()
     version: int | None = None
+    # How this model combines with the rules, tuned on the training split when it was trained:
+    # raise to the model's level at this probability or more; lower to it when the rules' level
+    # has at most `lower_at` (None: never lower). None for `raise_at`: the rule set's setting.
+    raise_at: float | None = None
+    lower_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +147,8 @@ class TriageResult:
         """`媒体曝光: "发到微博上"; 健康损害: "拉肚子", "去医院"` for the case's risk_reason."""
         parts = []
         for reason in self.reasons:
+            if reason.get("ignored"):
+                continue  # set aside by context: in `reasons`, not in the one-line summary
             quoted = ", ".join(f"“{e}”" for e in reason["evidence"])
             parts.append(f"{reason['signal']}: {quoted}" if quoted else reason["signal"])
         return "; ".join(parts)
@@ -167,6 +168,7 @@ class _CompiledSignal:
     exclude_zh: re.Pattern | None
     exclude_en: re.Pattern | None
     channels: frozenset[str]
+    exempt: frozenset[str] = frozenset()
     # Plain Chinese keywords (no wildcard, not a regex) also match across clause punctuation put
     # between their characters to dodge filters (`曝，光`): one alternation of them, the longest
     # one's length, and which keyword each normalised form came from. Wildcards stay in a clause.
@@ -179,9 +181,7 @@ class _CompiledSignal:
 class CompiledRules:
     spec: RuleSetSpec
     signals: tuple[_CompiledSignal, ...]
-    negation: re.Pattern | None
-    retraction: re.Pattern | None
-    not_negations: re.Pattern
+    context: ContextCues
 
 
 def keyword_regex(text: str, language: str) -> str:
@@ -251,47 +251,35 @@ def compile_rules(spec: RuleSetSpec) -> CompiledRules:
                     [t for t in signal.exclude_context if t.isascii()], LANG_EN
                 ),
                 channels=frozenset(p.text.strip().lower() for p in signal.patterns),
+                exempt=frozenset(signal.context_exempt),
                 joinable=re.compile("|".join(map(re.escape, literals))) if literals else None,
                 joinable_length=len(literals[0]) if literals else 0,
                 joinable_texts=joinable_texts,
             )
         )
-    cues = [normalize_pattern(c) for c in spec.negation_cues if normalize_pattern(c)]
-    retractions = [normalize_pattern(c) for c in spec.retraction_cues if normalize_pattern(c)]
-    return CompiledRules(
-        spec=spec,
-        signals=tuple(signals),
-        negation=re.compile("|".join(map(re.escape, sorted(cues, key=len, reverse=True))))
-        if cues
-        else None,
-        retraction=re.compile("|".join(map(re.escape, retractions))) if retractions else None,
-        not_negations=re.compile("|".join(map(re.escape, _NOT_NEGATIONS))),
+    return CompiledRules(spec=spec, signals=tuple(signals), context=context_cues(spec))
+
+
+def context_cues(spec: RuleSetSpec) -> ContextCues:
+    def words(values) -> tuple[str, ...]:
+        return tuple(w for w in (normalize_pattern(v) for v in values or ()) if w)
+
+    extra = spec.context_cues or {}
+    return ContextCues(
+        negation=words(spec.negation_cues),
+        retraction=words(spec.retraction_cues),
+        conditional=words(extra.get("conditional")),
+        hypothetical=words(extra.get("hypothetical")),
+        hypothetical_endings=words(extra.get("hypothetical_endings")),
+        rhetorical=words(extra.get("rhetorical")),
+        other_person=words(extra.get("other_person")),
+        negation_window=spec.negation_window,
+        scope_window=int(extra.get("scope_window", 14)),
     )
 
 
 # characters before an English match that can hold the five words negation looks at
 _EN_LOOKBACK = 80
-
-
-def _zh_negated(rules: CompiledRules, text: str, start: int, end: int) -> bool:
-    window = rules.spec.negation_window
-    # look for the clause boundary only inside the window: cost per match stays constant
-    clause_start = text.rfind(CLAUSE_MARK, max(0, start - window), start) + 1
-    prefix = text[max(clause_start, start - window) : start]
-    if rules.negation is not None and prefix:
-        prefix = rules.not_negations.sub(lambda m: "#" * len(m.group()), prefix)
-        for cue in rules.negation.finditer(prefix):
-            between = prefix[cue.end() :]
-            if not any(b in between for b in _BREAKERS):
-                return True
-    if rules.retraction is not None:
-        limit = end + window + 2
-        clause_end = text.find(CLAUSE_MARK, end, limit)
-        suffix = text[end : clause_end if clause_end >= 0 else limit]
-        found = rules.retraction.search(suffix)
-        if found and found.start() <= 3:
-            return True
-    return False
 
 
 def _en_negated(text: str, start: int) -> bool:
@@ -303,18 +291,19 @@ def _en_negated(text: str, start: int) -> bool:
     return bool(found) and not _EN_BREAKERS.search(prefix[found[-1].end() :])
 
 
-def _excluded(signal: _CompiledSignal, text: str, start: int, end: int, english: bool) -> bool:
+def _excluded(signal: _CompiledSignal, text: str, start: int, end: int, english: bool) -> str:
+    """The unrelated-context term near the match that changes its meaning ("" when none)."""
     regex = signal.exclude_en if english else signal.exclude_zh
     if regex is None:
-        return False
+        return ""
     window = signal.spec.context_window
     denials = _EN_EXCLUSION_DENIALS if english else _EXCLUSION_DENIALS
     for found in regex.finditer(text, max(0, start - window), min(len(text), end + window)):
         # "不是开玩笑" says the opposite of "开玩笑": a denied context term does not exclude.
         before = text[max(0, found.start() - 8) : found.start()]
         if not denials.search(before):
-            return True
-    return False
+            return found.group()
+    return ""
 
 
 def _dodged_spans(signal: _CompiledSignal, norm: NormalizedText):
@@ -338,48 +327,93 @@ def _dodged_spans(signal: _CompiledSignal, norm: NormalizedText):
                 yield index[start], index[end - 1] + 1, signal.joinable_texts[match.group()]
 
 
-def _text_matches(
-    rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText
-) -> tuple[list[str], list[str]]:
+def _dismissal(
+    rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText, span: tuple
+) -> Dismissal | None:
+    english, start, end, _pattern = span
+    text = norm.spaced if english else norm.compact
+    exempt = signal.exempt
+    if english:
+        if signal.spec.negatable and NEGATED not in exempt and _en_negated(text, start):
+            return Dismissal(NEGATED, "not")
+    elif signal.spec.negatable:
+        # Context reads the clauses as written, also for a dodged keyword: `不会曝，光` is negated.
+        found = read_context(rules.context, norm, start, end, exempt=exempt)
+        if found is not None:
+            return found
+    term = _excluded(signal, text, start, end, english)
+    return Dismissal(UNRELATED, term) if term else None
+
+
+def _text_matches(rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText) -> tuple:
+    """(evidence, fired patterns, dismissed) of one text signal; `dismissed` holds
+    `(quote, Dismissal)` for matches that context set aside."""
     spans: list[tuple[bool, int, int, str]] = []
     compact, spaced = norm.compact, norm.spaced
     for pattern in signal.patterns:
         english = pattern.language == LANG_EN
         # Most patterns match nothing: keep this loop tight.
         for match in pattern.regex.finditer(spaced if english else compact):
-            spans.append((english, match.start(), match.end(), pattern.text))
+            if match.start() != match.end():
+                spans.append((english, match.start(), match.end(), pattern.text))
     for start, end, pattern_text in _dodged_spans(signal, norm):
         spans.append((False, start, end, pattern_text))
-    candidates: list[tuple[bool, int, int, str]] = []
-    for english, start, end, pattern_text in spans:
-        text = norm.spaced if english else norm.compact
-        if start == end:
-            continue
-        # Negation reads the clauses as written, also for a dodged keyword: `不会曝，光` is negated.
-        if signal.spec.negatable and (
-            _en_negated(text, start) if english else _zh_negated(rules, text, start, end)
-        ):
-            continue
-        if _excluded(signal, text, start, end, english):
-            continue
-        candidates.append((english, start, end, pattern_text))
+    if not spans:
+        return [], [], []
     # Overlapping matches (曝光 inside 微博上曝光) are one piece of evidence: keep the longest.
-    candidates.sort(key=lambda c: (c[0], c[1], -(c[2] - c[1])))
+    spans.sort(key=lambda c: (c[0], c[1], -(c[2] - c[1])))
     evidence: list[str] = []
     fired_patterns: list[str] = []
+    dismissed: list[tuple[str, Dismissal]] = []
     last_end = {False: -1, True: -1}
-    for english, start, end, pattern_text in candidates:
+    for span in spans:
+        english, start, end, pattern_text = span
+        quote = norm.spaced_evidence(start, end) if english else norm.evidence(start, end)
+        found = _dismissal(rules, signal, norm, span)
+        if found is not None:
+            if len(dismissed) < MAX_EVIDENCE and all(q != quote for q, _ in dismissed):
+                dismissed.append((quote, found))
+            continue
         if start < last_end[english]:
             continue
         last_end[english] = end
-        quote = norm.spaced_evidence(start, end) if english else norm.evidence(start, end)
         if quote not in evidence:
             evidence.append(quote)
         if pattern_text not in fired_patterns:
             fired_patterns.append(pattern_text)
         if len(evidence) >= MAX_EVIDENCE:
             break
-    return evidence, fired_patterns
+    return evidence, fired_patterns, dismissed
+
+
+def why_text(family: str, cue: str) -> str:
+    """Why a cue was set aside, in the active language: `假设（怕）`."""
+    labels = {
+        "negated": _("negated"),
+        "conditional": _("conditional"),
+        "hypothetical": _("hypothetical or feared"),
+        "question": _("rhetorical question"),
+        "quoted": _("quoted"),
+        "other_person": _("someone else's or another shop's"),
+        "unrelated": _("unrelated context"),
+    }
+    return _("%(why)s: “%(cue)s”") % {"why": labels.get(family, family), "cue": cue}
+
+
+def _ignored_reason(spec: SignalSpec, dismissed: list) -> dict:
+    """A signal whose every match context set aside: shown, weightless, with why."""
+    quote, first = dismissed[0]
+    return {
+        "signal": spec.name,
+        "code": spec.code,
+        "evidence": [q for q, _d in dismissed],
+        "level": spec.min_level,
+        "weight": 0,
+        "ignored": True,
+        "context": first.family,
+        "cue": first.cue,
+        "why": why_text(first.family, first.cue),
+    }
 
 
 def _fact_value(signal: _CompiledSignal, data: TriageInput) -> str | None:
@@ -427,6 +461,47 @@ def fact_evidence(source: str, value: str, *, label: str = "") -> str:
     return label or value
 
 
+def combine(
+    rule_level: str,
+    probabilities: dict[str, float],
+    *,
+    raise_at: float,
+    lower_at: float | None,
+    firm: bool = False,
+) -> tuple[str, str]:
+    """The level from the rules' level and the model's probabilities: `(level, action)`, the
+    action being "", "raised" or "lowered". A fact (channel, history, amount) is beyond what the
+    model reads, so a level that a fact decided is never lowered."""
+    model_level = max(probabilities, key=probabilities.get)
+    if LEVEL_ORDER[model_level] > LEVEL_ORDER[rule_level]:
+        if probabilities[model_level] >= raise_at:
+            return model_level, "raised"
+    elif LEVEL_ORDER[model_level] < LEVEL_ORDER[rule_level] and lower_at is not None and not firm:
+        if probabilities.get(rule_level, 0.0) <= lower_at:
+            return model_level, "lowered"
+    return rule_level, ""
+
+
+def _model_reason(
+    opinion: ModelOpinion, model_level: str, probability: float, action: str, rule_level: str
+) -> dict:
+    if action == "raised":
+        why = _("raised from %(level)s") % {"level": rule_level}
+    else:
+        why = _("lowered from %(level)s") % {"level": rule_level}
+    return {
+        "signal": _("Learned model"),
+        "code": "model",
+        "evidence": list(opinion.evidence),
+        "rule": _("model v%(version)s, p=%(p).2f") % {"version": opinion.version, "p": probability},
+        "level": model_level,
+        "weight": 0,
+        "probability": probability,
+        "action": action,
+        "why": why,
+    }
+
+
 def _max_level(*levels: str) -> str:
     return max((lv for lv in levels if lv), key=lambda lv: LEVEL_ORDER[lv], default="blue")
 
@@ -439,11 +514,14 @@ def triage(
 ) -> TriageResult:
     norm = normalize(data.text)
     fired: dict[str, dict] = {}
+    ignored: list[dict] = []
     for signal in rules.signals:
         spec = signal.spec
         if spec.source == SOURCE_TEXT:
-            evidence, patterns = _text_matches(rules, signal, norm)
+            evidence, patterns, dismissed = _text_matches(rules, signal, norm)
             rule = ", ".join(patterns)
+            if dismissed and not evidence:
+                ignored.append(_ignored_reason(spec, dismissed))
         else:
             value = _fact_value(signal, data)
             label = data.channel_label if spec.source == SOURCE_CHANNEL else ""
@@ -480,6 +558,7 @@ def triage(
     )
     suggested = categorised[0]["_category"] if categorised else ""
     reasons = [{k: v for k, v in r.items() if not k.startswith("_")} for r in reasons]
+    reasons += ignored
 
     model_level, model_probability, model_version = "", None, None
     opinion = model(norm) if model is not None else None
@@ -487,22 +566,30 @@ def triage(
         model_version = opinion.version
         model_level = max(opinion.probabilities, key=opinion.probabilities.get)
         model_probability = round(opinion.probabilities[model_level], 4)
-        if (
-            LEVEL_ORDER[model_level] > LEVEL_ORDER[level]
-            and model_probability >= rules.spec.model_min_probability
-        ):
-            level = model_level
-            reasons.append(
-                {
-                    "signal": _("Learned model"),
-                    "code": "model",
-                    "evidence": list(opinion.evidence),
-                    "rule": _("model v%(version)s, p=%(p).2f")
-                    % {"version": opinion.version, "p": model_probability},
-                    "level": model_level,
-                    "weight": 0,
-                }
-            )
+        raise_at = (
+            opinion.raise_at if opinion.raise_at is not None else rules.spec.model_min_probability
+        )
+        firm = any(r.get("value") is not None for r in reasons)
+        combined, action = combine(
+            level, opinion.probabilities, raise_at=raise_at, lower_at=opinion.lower_at, firm=firm
+        )
+        if action:
+            reasons.append(_model_reason(opinion, model_level, model_probability, action, level))
+            level = combined
+    elif opinion is not None and opinion.evidence:
+        # A model that should be there but could not be used: said, not hidden.
+        reasons.append(
+            {
+                "signal": _("Learned model"),
+                "code": "model",
+                "evidence": list(opinion.evidence),
+                "level": "blue",
+                "weight": 0,
+                "ignored": True,
+                "context": "unavailable",
+                "why": _("rules only: the trained model could not be loaded"),
+            }
+        )
     return TriageResult(
         level=level,
         score=round(score, 2),

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import pickle  # noqa: S403  (models are written by our own training service into our own DB)
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from triage.engine import LEVELS, ModelOpinion
 from triage.normalize import CLAUSE_MARK, NormalizedText, normalize
@@ -36,6 +36,8 @@ def model_text(norm: NormalizedText) -> str:
 class LearnedModel:
     pipeline: object  # sklearn Pipeline(tfidf, logreg)
     version: int | None = None
+    # How it combines with the rules (`raise_at`, `lower_at`), tuned when it was trained.
+    params: dict = field(default_factory=dict)
 
     def opinion(self, norm: NormalizedText) -> ModelOpinion:
         text = model_text(norm)
@@ -63,7 +65,15 @@ class LearnedModel:
             probabilities={str(c): float(p) for c, p in zip(classes, probabilities, strict=True)},
             evidence=evidence,
             version=self.version,
+            raise_at=self.params.get("raise_at"),
+            lower_at=self.params.get("lower_at"),
         )
+
+    def probabilities(self, texts: list[str]) -> list[dict[str, float]]:
+        """Probabilities per level for many raw texts at once (training and evaluation)."""
+        classes = [str(c) for c in self.pipeline.named_steps["clf"].classes_]
+        matrix = self.pipeline.predict_proba([model_text(normalize(t)) for t in texts])
+        return [dict(zip(classes, map(float, row), strict=True)) for row in matrix]
 
     def __call__(self, norm: NormalizedText) -> ModelOpinion:
         return self.opinion(norm)
@@ -102,6 +112,25 @@ def train(rows: list[tuple[str, str]], *, seed: int = 0) -> LearnedModel:
     )
     pipeline.fit([t for t, _ in clean], [lv for _, lv in clean])
     return LearnedModel(pipeline=pipeline)
+
+
+def out_of_fold(
+    rows: list[tuple[str, str]], *, folds: int = 5, seed: int = 0
+) -> list[dict[str, float]]:
+    """Each row's probabilities from a model that did not see it (stratified k-fold): what the
+    combination is tuned on, so that tuning never rewards a model for remembering its own rows."""
+    from sklearn.model_selection import StratifiedKFold
+
+    labels = [lv for _, lv in rows]
+    result: list[dict[str, float]] = [{} for _ in rows]
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for train_index, test_index in splitter.split(labels, labels):
+        model = train([rows[i] for i in train_index], seed=seed)
+        for i, probabilities in zip(
+            test_index, model.probabilities([rows[i][0] for i in test_index]), strict=True
+        ):
+            result[i] = {lv: probabilities.get(lv, 0.0) for lv in LEVELS}
+    return result
 
 
 def dumps(model: LearnedModel) -> bytes:

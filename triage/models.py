@@ -40,6 +40,15 @@ class RuleSet(models.Model):
             "(e.g. 就算了, 没必要)."
         ),
     )
+    context_cues = models.JSONField(
+        _("context cues"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Cue words per context family: hypothetical, hypothetical_endings, rhetorical, "
+            "other_person (lists of words), and scope_window (characters)."
+        ),
+    )
     negation_window = models.PositiveSmallIntegerField(
         _("negation window (characters)"),
         default=6,
@@ -68,6 +77,22 @@ class RuleSet(models.Model):
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(365)],
         help_text=_("Earlier complaints with the same phone or order within this many days count."),
+    )
+    # Where the rules came from: the shipped files (`triage/rules/`) at this edition and content
+    # hash; `overridden` once a person changed the thresholds or cues in the admin, so that loading
+    # the files again keeps that edit.
+    rules_edition = models.PositiveIntegerField(
+        _("shipped rules edition"), default=0, editable=False
+    )
+    rules_digest = models.CharField(
+        _("shipped rules digest"), max_length=64, blank=True, editable=False
+    )
+    overridden = models.BooleanField(
+        _("edited in the admin"),
+        default=False,
+        help_text=_(
+            "Loading the shipped rules keeps the thresholds and cues of an edited rule set."
+        ),
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -139,6 +164,15 @@ class Signal(models.Model):
         blank=True,
         help_text=_("Signal codes, comma-separated: counts only when one of them fired too."),
     )
+    context_exempt = models.CharField(
+        _("context families that do not apply"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "Comma-separated: negated, hypothetical, question, quoted, other_person. E.g. a brand's "
+            "safety scandal reported in the news still counts."
+        ),
+    )
     category = models.CharField(
         _("suggested category"),
         max_length=20,
@@ -147,6 +181,14 @@ class Signal(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     order = models.PositiveSmallIntegerField(_("order"), default=100)
+    # Shipped: comes from `triage/rules/signals/`; overridden: a person edited it (or its patterns)
+    # in the admin, so loading the files again leaves it as the person left it.
+    shipped = models.BooleanField(_("shipped"), default=False, editable=False)
+    overridden = models.BooleanField(
+        _("edited in the admin"),
+        default=False,
+        help_text=_("Loading the shipped rules leaves an edited signal as it is."),
+    )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -187,6 +229,7 @@ class Pattern(models.Model):
         _("language"), max_length=2, choices=Language.choices, default=Language.ZH
     )
     is_active = models.BooleanField(_("active"), default=True)
+    shipped = models.BooleanField(_("shipped"), default=False, editable=False)
 
     class Meta:
         ordering = ["signal", "id"]
@@ -290,6 +333,12 @@ class TriageModel(models.Model):
     case_rows = models.PositiveIntegerField(_("rows from settled cases"), default=0)
     label_counts = models.JSONField(_("rows per level"), default=dict)
     metrics = models.JSONField(_("metrics"), default=dict, blank=True)
+    # How rules and model combine, tuned on the training split when the model was trained
+    # (`raise_at`, `lower_at`); an empty dict: raise only, at the rule set's confidence.
+    params = models.JSONField(_("combination"), default=dict, blank=True)
+    # What it learned from and what it is: a retrain on the same data gives the same digest.
+    corpus_digest = models.CharField(_("training data digest"), max_length=64, blank=True)
+    artifact_digest = models.CharField(_("model digest"), max_length=64, blank=True)
     blob = models.BinaryField(_("model"), editable=False)
 
     class Meta:
@@ -299,3 +348,31 @@ class TriageModel(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.pk} ({_local_minute(self.created_at)})"
+
+
+class TriageFeedback(models.Model):
+    """A handler's change of a case's risk level, kept as a labelled example for training.
+
+    Triage does not read cases: the flow above it passes the text triage read (customer numbers
+    masked), the levels and the reason. `text_hash` identifies the text without reading it.
+    """
+
+    case_id = models.BigIntegerField(_("case id"), db_index=True)
+    case_number = models.CharField(_("case number"), max_length=32, blank=True)
+    text = models.TextField(_("text"))
+    text_hash = models.CharField(_("text hash"), max_length=64, db_index=True)
+    old_level = models.CharField(_("old level"), max_length=10, choices=Level.choices)
+    new_level = models.CharField(_("new level"), max_length=10, choices=Level.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    actor = models.CharField(_("changed by"), max_length=150, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, blank=True)
+    category = models.CharField(_("category"), max_length=20, blank=True)
+    created_at = models.DateTimeField(_("created at"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("risk feedback")
+        verbose_name_plural = _("risk feedback")
+
+    def __str__(self) -> str:
+        return f"{self.case_number or self.case_id}: {self.old_level} → {self.new_level}"

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from decimal import Decimal
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from triage import learned, vocab
 from triage.engine import (
     CompiledRules,
+    ModelOpinion,
     PatternSpec,
     RuleSetSpec,
     SignalSpec,
@@ -19,6 +22,9 @@ from triage.engine import (
     triage,
 )
 from triage.models import Pattern, RuleSet, Signal, TriageModel, TriageRun
+from triage.normalize import normalize
+
+logger = logging.getLogger(__name__)
 
 RULESET_PK = 1
 
@@ -57,6 +63,7 @@ def ruleset_spec(*, ruleset: RuleSet | None = None) -> RuleSetSpec:
             threshold=float(s.threshold) if s.threshold is not None else None,
             only_with=tuple(c.strip() for c in s.only_with.split(",") if c.strip()),
             category=s.category,
+            context_exempt=tuple(c.strip() for c in s.context_exempt.split(",") if c.strip()),
         )
         for s in Signal.objects.filter(is_active=True)
     )
@@ -66,6 +73,7 @@ def ruleset_spec(*, ruleset: RuleSet | None = None) -> RuleSetSpec:
         negation_cues=_lines(ruleset.negation_cues),
         retraction_cues=_lines(ruleset.retraction_cues),
         negation_window=ruleset.negation_window,
+        context_cues=dict(ruleset.context_cues or {}),
         yellow_score=ruleset.yellow_score,
         red_score=ruleset.red_score,
         model_min_probability=ruleset.model_min_probability,
@@ -93,7 +101,20 @@ def rules_cache_clear() -> None:
     _model.update(pk=None, model=None)
 
 
-def model_active() -> learned.LearnedModel | None:
+class UnavailableModel:
+    """Stands in for an active model that cannot be loaded: triage goes on with the rules and
+    says so in the reasons (never a 500)."""
+
+    def __init__(self, version: int) -> None:
+        self.version = version
+
+    def __call__(self, norm) -> ModelOpinion:
+        return ModelOpinion(
+            probabilities={}, evidence=(gettext("model v%(v)s") % {"v": self.version},)
+        )
+
+
+def model_active() -> learned.LearnedModel | UnavailableModel | None:
     """The newest active trained model, loaded once per process; None on a fresh install."""
     active = TriageModel.objects.filter(is_active=True).order_by("-created_at", "-id")
     key = active.values_list("pk", "created_at").first()
@@ -102,10 +123,16 @@ def model_active() -> learned.LearnedModel | None:
     if _model["pk"] == key:
         return _model["model"]
     with _lock:
-        blob = TriageModel.objects.filter(pk=key[0]).values_list("blob", flat=True).first()
-        if blob is None:
+        row = TriageModel.objects.filter(pk=key[0]).values_list("blob", "params").first()
+        if row is None:
             return None
-        model = learned.loads(bytes(blob), version=key[0])
+        try:
+            model = learned.loads(bytes(row[0]), version=key[0])
+            model.params = dict(row[1] or {})
+            model.opinion(normalize(""))  # a model that unpickles but cannot predict is no model
+        except Exception:  # noqa: BLE001 - any broken artefact: fall back to the rules
+            logger.warning("triage model v%s cannot be loaded; triage uses the rules alone", key[0])
+            model = UnavailableModel(key[0])
         _model.update(pk=key, model=model)
         return model
 

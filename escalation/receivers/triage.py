@@ -57,3 +57,20 @@ def on_case_risk_suggested(sender, *, case_id, level, **kwargs) -> None:
         triage_flow.case_red_suggestion_alert(case_id=case_id)
     except Exception:
         logger.exception("red suggestion alert failed for case %s", case_id)
+
+
+@receiver(signals.case_risk_changed, dispatch_uid="escalation.triage.case_risk_feedback")
+def on_case_risk_changed(sender, *, case_id, old_level, new_level, reason="", actor_id=None, **kw):
+    """A handler's change of the level becomes a labelled example for the next training."""
+    if actor_id is None:
+        return
+    try:
+        triage_flow.case_risk_feedback(
+            case_id=case_id,
+            old_level=old_level,
+            new_level=new_level,
+            reason=reason,
+            actor_id=actor_id,
+        )
+    except Exception:
+        logger.exception("risk feedback of case %s could not be kept", case_id)

@@ -70,6 +70,7 @@ def test_too_little_data_trains_nothing(tmp_path):
 
 def test_the_periodic_retrain_skips_quietly_when_there_is_nothing_to_learn(settings, tmp_path):
     settings.TRIAGE_SEED_CSV = tmp_path / "missing.csv"
+    settings.TRIAGE_CORPUS_DIR = tmp_path / "no-corpus"
 
     assert triage_retrain() is None
     assert not TriageModel.objects.exists()

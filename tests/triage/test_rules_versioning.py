@@ -17,15 +17,12 @@ def version() -> int:
     return RuleSet.objects.get().version
 
 
-def test_every_version_of_the_starter_rule_set_has_its_snapshot():
-    # 1: the starter set; 2: its second edition (precision and recall after the review);
-    # 3: the third edition (phrasings the end-to-end QA found missing).
-    assert version() == 3
-    assert list(RuleSetSnapshot.objects.order_by("version").values_list("version", flat=True)) == [
-        1,
-        2,
-        3,
-    ]
+def test_a_new_database_holds_the_shipped_rules_as_version_one_with_its_snapshot():
+    ruleset = RuleSet.objects.get()
+
+    assert (ruleset.version, ruleset.rules_edition) == (1, 4)
+    assert list(RuleSetSnapshot.objects.values_list("version", flat=True)) == [1]
+    assert Signal.objects.filter(shipped=True, overridden=False).count() == Signal.objects.count()
 
 
 def test_adding_a_pattern_makes_a_new_version_that_triage_uses_immediately(
