@@ -64,7 +64,9 @@ def drop_database():
 
 
 def corpus(n):
-    texts = []
+    from triage.corpus import TRAIN, split_rows
+
+    texts = [row["text"] for row in split_rows(ROOT / "data" / "triage_corpus", TRAIN)]
     for name in ("triage_eval.csv", "triage_train_seed.csv"):
         with open(ROOT / "data" / name, encoding="utf-8") as handle:
             texts += [row["text"] for row in csv.DictReader(handle)]
@@ -104,6 +106,39 @@ def bench_engine(texts):
     line("triage_text, 2000 texts", timings)
     lengths = [len(t) for t in texts]
     print(f"  text length: mean {statistics.fmean(lengths):.0f}, max {max(lengths)} characters")
+    bench_model_load()
+
+
+def rss_mb() -> float:
+    for row in Path("/proc/self/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    return 0.0
+
+
+def bench_model_load():
+    """What loading the active model costs a fresh process: time and resident memory."""
+    code = (
+        "import time, django; django.setup();"
+        "from bench.bench_triage import rss_mb;"
+        "from triage.models import TriageModel; from triage import learned;"
+        "from triage.normalize import normalize;"
+        "row = TriageModel.objects.filter(is_active=True).latest('created_at');"
+        "blob = bytes(row.blob); import sklearn.linear_model, sklearn.feature_extraction.text;"
+        "before = rss_mb(); started = time.perf_counter();"
+        "model = learned.loads(blob); model.opinion(normalize('warm up'));"
+        "print(f'{(time.perf_counter() - started) * 1000:.1f} {rss_mb() - before:.1f} {len(blob) / 1e6:.2f}')"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": DATABASE_URL},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    print("\n4. loading the model in a fresh process (after Django and scikit-learn are imported)")
+    print(f"  load + first opinion {out[0]} ms, resident memory +{out[1]} MB, artefact {out[2]} MB")
 
 
 def bench_intake(n):

@@ -23,7 +23,7 @@ from pathlib import Path
 from django.utils.translation import gettext as _
 
 from triage.engine import LEVELS
-from triage.normalize import CLAUSE_MARK, normalize
+from triage.normalize import normalize
 
 TRAIN = "train"
 BLIND = "blind"
@@ -35,7 +35,7 @@ FIELDS = (
 
 def text_hash(text: str) -> str:
     """The same for texts that differ only in spacing, width, script or punctuation."""
-    key = normalize(text).compact.replace(CLAUSE_MARK, "")
+    key = "".join(ch for ch in normalize(text).compact if ch.isalnum())
     return hashlib.sha256(key.encode()).hexdigest()
 
 

@@ -115,16 +115,29 @@ def train(rows: list[tuple[str, str]], *, seed: int = 0) -> LearnedModel:
 
 
 def out_of_fold(
-    rows: list[tuple[str, str]], *, folds: int = 5, seed: int = 0
+    rows: list[tuple[str, str]],
+    *,
+    groups: list[str] | None = None,
+    folds: int = 5,
+    seed: int = 0,
 ) -> list[dict[str, float]]:
-    """Each row's probabilities from a model that did not see it (stratified k-fold): what the
-    combination is tuned on, so that tuning never rewards a model for remembering its own rows."""
-    from sklearn.model_selection import StratifiedKFold
+    """Each row's probabilities from a model that did not see it: what the combination is tuned
+    on, so that tuning never rewards a model for remembering its own rows.
+
+    With `groups` (who wrote each row) and enough of them, whole groups are held out together:
+    the model is then judged on writers it never read, as it will be on customers.
+    """
+    from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     labels = [lv for _, lv in rows]
+    if groups is not None and len(set(groups)) >= folds:
+        splits = GroupKFold(n_splits=folds).split(labels, labels, groups)
+    else:
+        splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
+            labels, labels
+        )
     result: list[dict[str, float]] = [{} for _ in rows]
-    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    for train_index, test_index in splitter.split(labels, labels):
+    for train_index, test_index in splits:
         model = train([rows[i] for i in train_index], seed=seed)
         for i, probabilities in zip(
             test_index, model.probabilities([rows[i][0] for i in test_index]), strict=True

@@ -198,7 +198,8 @@ def triage_model_train(
     params: dict = {}
     metrics: dict = {}
     if tune and len(rows) >= TUNE_MIN_ROWS and min(counts.values()) >= TUNE_FOLDS:
-        oof = learned.out_of_fold(pairs, folds=TUNE_FOLDS)
+        groups = [r.get("source") or "" for r in rows]
+        oof = learned.out_of_fold(pairs, groups=groups, folds=TUNE_FOLDS)
         best = tuning.tune(_tuning_rows(rows, oof))
         params = {"raise_at": best["raise_at"], "lower_at": best["lower_at"]}
         metrics = {"out_of_fold_combined": best["report"]}

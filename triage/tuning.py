@@ -2,9 +2,20 @@
 
 Contract (pure: plain values in, plain values out): `tune(rows)` takes, for every training row,
 its gold level, the rules' level, whether a fact decided it (`firm`) and the model's out-of-fold
-probabilities, tries every pair of thresholds on a small grid with `engine.combine` and returns
-the best `{"raise_at", "lower_at"}` with the figures it reached. Best = highest red F1 plus
-three-level accuracy; ties go to higher red recall, then to the more cautious thresholds.
+probabilities (from models that never saw the row's writer), and returns `{"raise_at",
+"lower_at", "report"}`.
+
+The thresholds come from the model's own calibration on those rows, not from how the rules did
+on them: the rules were written while reading the training split, so their figures there are
+better than they will be on customers, and a search that maximised the combination would learn
+to trust them too much.
+
+- `raise_at`: the lowest probability at which the model's "red" is right at least
+  `precision_target` of the time (the desk's red-precision goal);
+- `lower_at`: the highest probability of red below which at most `miss_rate` of the texts are
+  red after all, so lowering a rules' red there loses almost no red complaint.
+
+`report` is what the combination scores on the same out-of-fold rows, for the record.
 """
 
 from __future__ import annotations
@@ -12,36 +23,51 @@ from __future__ import annotations
 from triage.engine import combine
 from triage.evaluation import evaluate
 
-RAISE_GRID = tuple(round(0.40 + 0.05 * i, 2) for i in range(12))  # 0.40 .. 0.95
-LOWER_GRID = (None, 0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.25, 0.3)
+GRID = tuple(round(0.30 + 0.05 * i, 2) for i in range(14))  # 0.30 .. 0.95
+LOWER_GRID = (0.02, 0.05, 0.08, 0.1, 0.15, 0.2, 0.25, 0.3)
+PRECISION_TARGET = 0.85
+MISS_RATE = 0.03
 
 
 def combined_levels(rows: list[dict], *, raise_at: float, lower_at: float | None) -> list[str]:
     return [
         combine(
-            r["rule_level"],
-            r["probabilities"],
-            raise_at=raise_at,
-            lower_at=lower_at,
-            firm=r["firm"],
+            r["rule_level"], r["probabilities"], raise_at=raise_at, lower_at=lower_at, firm=r["firm"]
         )[0]
         for r in rows
     ]
 
 
-def _score(report: dict) -> tuple:
-    red = report["per_level"]["red"]
-    return (round(red["f1"] + report["accuracy"], 4), red["recall"])
+def _model_says_red(row: dict, threshold: float) -> bool:
+    p = row["probabilities"]
+    return max(p, key=p.get) == "red" and p["red"] >= threshold
 
 
-def tune(rows: list[dict]) -> dict:
-    best, best_key = None, None
-    for raise_at in reversed(RAISE_GRID):  # cautious first: ties keep the higher threshold
-        for lower_at in LOWER_GRID:
-            levels = combined_levels(rows, raise_at=raise_at, lower_at=lower_at)
-            report = evaluate([(r["gold"], lv) for r, lv in zip(rows, levels, strict=True)])
-            key = _score(report)
-            if best_key is None or key > best_key:
-                best_key = key
-                best = {"raise_at": raise_at, "lower_at": lower_at, "report": report}
+def raise_threshold(rows: list[dict], *, precision_target: float = PRECISION_TARGET) -> float:
+    for threshold in GRID:
+        chosen = [r for r in rows if _model_says_red(r, threshold)]
+        if chosen and sum(r["gold"] == "red" for r in chosen) / len(chosen) >= precision_target:
+            return threshold
+    return GRID[-1]
+
+
+def lower_threshold(rows: list[dict], *, miss_rate: float = MISS_RATE) -> float | None:
+    best = None
+    for threshold in LOWER_GRID:
+        chosen = [r for r in rows if r["probabilities"].get("red", 0.0) <= threshold]
+        if chosen and sum(r["gold"] == "red" for r in chosen) / len(chosen) <= miss_rate:
+            best = threshold
     return best
+
+
+def tune(
+    rows: list[dict],
+    *,
+    precision_target: float = PRECISION_TARGET,
+    miss_rate: float = MISS_RATE,
+) -> dict:
+    raise_at = raise_threshold(rows, precision_target=precision_target)
+    lower_at = lower_threshold(rows, miss_rate=miss_rate)
+    levels = combined_levels(rows, raise_at=raise_at, lower_at=lower_at)
+    report = evaluate([(r["gold"], lv) for r, lv in zip(rows, levels, strict=True)])
+    return {"raise_at": raise_at, "lower_at": lower_at, "report": report}

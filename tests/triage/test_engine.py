@@ -223,7 +223,7 @@ def test_an_unsure_model_does_not_raise():
     assert result.level == "blue"
 
 
-def test_the_model_never_lowers_what_a_rule_decided():
+def test_a_model_without_a_tuned_lowering_never_lowers_what_a_rule_decided():
     result = triage(
         RULES,
         TriageInput(text="我要曝光你们"),

@@ -59,3 +59,37 @@ def test_the_shipped_evaluation_set_meets_the_red_goal_on_rules_alone(settings, 
     red = report["per_level"]["red"]
     assert report["total"] >= 300
     assert red["recall"] >= 0.95 and red["precision"] >= 0.85
+
+
+def test_json_keeps_its_keys_and_adds_each_component_and_the_worst_errors(small_csv, capsys):
+    call_command("triage_eval", str(small_csv), "--json", "--rules-only")
+
+    report = json.loads(capsys.readouterr().out)
+    assert {"per_level", "accuracy", "confusion", "total", "by_component"} <= set(report)
+    assert set(report["by_component"]) == {"rules", "combined"}
+    assert report["by_component"]["rules"]["accuracy"] == report["accuracy"]
+    assert [(e["expected"], e["predicted"]) for e in report["worst_errors"]] == [("blue", "yellow")]
+
+
+def test_with_a_model_the_model_is_scored_on_its_own_too(small_csv, capsys, settings):
+    from triage.services import triage_model_train
+
+    triage_model_train(seed_path=settings.BASE_DIR / "data" / "triage_train_seed.csv")
+
+    call_command("triage_eval", str(small_csv), "--json")
+
+    report = json.loads(capsys.readouterr().out)
+    assert set(report["by_component"]) == {"rules", "model", "combined"}
+    assert report["by_component"]["model"]["total"] == 5
+
+
+def test_a_directory_of_json_lines_is_evaluated_row_by_row(tmp_path, capsys):
+    (tmp_path / "a.jsonl").write_text(
+        '{"text": "孩子吃完拉肚子了", "level": "red", "source": "writer:x"}\n'
+        '{"text": "外卖送晚了", "level": "blue"}\n',
+        encoding="utf-8",
+    )
+
+    call_command("triage_eval", str(tmp_path), "--json", "--rules-only")
+
+    assert json.loads(capsys.readouterr().out)["total"] == 2
