@@ -14,6 +14,7 @@ import io
 import pickle  # noqa: S403  (models are written by our own training service into our own DB)
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from triage.engine import LEVELS, ModelOpinion
 from triage.normalize import CLAUSE_MARK, NormalizedText, normalize
@@ -39,6 +40,11 @@ class LearnedModel:
     # How it combines with the rules (`raise_at`, `lower_at`), tuned when it was trained.
     params: dict = field(default_factory=dict)
 
+    @cached_property
+    def feature_names(self):
+        """The n-gram of each feature column; building it costs milliseconds, so once per model."""
+        return self.pipeline.named_steps["tfidf"].get_feature_names_out()
+
     def opinion(self, norm: NormalizedText) -> ModelOpinion:
         text = model_text(norm)
         vectorizer = self.pipeline.named_steps["tfidf"]
@@ -53,7 +59,7 @@ class LearnedModel:
             row = classifier.coef_[best] if len(classes) > 2 else classifier.coef_[0]
             sign = -1 if len(classes) == 2 and best == 0 else 1
             contributions = features.data * row[features.indices] * sign
-            names = vectorizer.get_feature_names_out()
+            names = self.feature_names
             # Single characters explain nothing to a handler: quote n-grams of two or more.
             ranked = [
                 names[features.indices[i]].strip()

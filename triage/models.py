@@ -45,8 +45,8 @@ class RuleSet(models.Model):
         default=dict,
         blank=True,
         help_text=_(
-            "Cue words per context family: hypothetical, hypothetical_endings, rhetorical, "
-            "other_person (lists of words), and scope_window (characters)."
+            "Cue words per context family: conditional, hypothetical, hypothetical_endings, "
+            "rhetorical, other_person (lists of words), and scope_window (characters)."
         ),
     )
     negation_window = models.PositiveSmallIntegerField(
@@ -169,8 +169,8 @@ class Signal(models.Model):
         max_length=200,
         blank=True,
         help_text=_(
-            "Comma-separated: negated, hypothetical, question, quoted, other_person. E.g. a brand's "
-            "safety scandal reported in the news still counts."
+            "Comma-separated: negated, conditional, hypothetical, question, quoted, other_person. "
+            "E.g. a brand's safety scandal reported in the news still counts."
         ),
     )
     category = models.CharField(

@@ -32,7 +32,11 @@ MISS_RATE = 0.03
 def combined_levels(rows: list[dict], *, raise_at: float, lower_at: float | None) -> list[str]:
     return [
         combine(
-            r["rule_level"], r["probabilities"], raise_at=raise_at, lower_at=lower_at, firm=r["firm"]
+            r["rule_level"],
+            r["probabilities"],
+            raise_at=raise_at,
+            lower_at=lower_at,
+            firm=r["firm"],
         )[0]
         for r in rows
     ]

@@ -90,7 +90,9 @@ def row(gold, red, rule_level="blue"):
 
 
 def test_the_raise_threshold_is_where_the_models_red_is_precise_enough():
-    rows = [row("red", 0.9)] * 9 + [row("blue", 0.9)] + [row("red", 0.5)] * 3 + [row("blue", 0.5)] * 3
+    rows = (
+        [row("red", 0.9)] * 9 + [row("blue", 0.9)] + [row("red", 0.5)] * 3 + [row("blue", 0.5)] * 3
+    )
 
     assert raise_threshold(rows, precision_target=0.85) == 0.55
 

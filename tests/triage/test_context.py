@@ -11,7 +11,12 @@ HARM = SignalSpec(
     name="健康损害",
     min_level="red",
     weight=60,
-    patterns=(PatternSpec("拉肚子"), PatternSpec("进医院"), PatternSpec("吐了*次"), PatternSpec("住院")),
+    patterns=(
+        PatternSpec("拉肚子"),
+        PatternSpec("进医院"),
+        PatternSpec("吐了*次"),
+        PatternSpec("住院"),
+    ),
     exclude_context=("陪床", "住院部"),
 )
 MEDIA = SignalSpec(

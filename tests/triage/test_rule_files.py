@@ -40,7 +40,9 @@ def test_loading_the_same_files_again_changes_nothing():
     assert RuleSet.objects.get().version == version
 
 
-def test_an_edited_file_is_one_new_version_that_triage_uses(rules, django_capture_on_commit_callbacks):
+def test_an_edited_file_is_one_new_version_that_triage_uses(
+    rules, django_capture_on_commit_callbacks
+):
     version = RuleSet.objects.get().version
     assert triage_text(text="顾客说要去找居委会主任", use_model=False).level == "blue"
     edit_signal(rules, "regulator", lambda d: d["patterns"].append("居委会主任"))
@@ -63,7 +65,9 @@ def test_a_signal_gone_from_the_files_is_switched_off_not_deleted(rules):
     assert Signal.objects.get(code="privacy").is_active is False
 
 
-def test_a_supervisors_admin_edit_survives_loading_the_files_until_restored(rules, client, supervisor):
+def test_a_supervisors_admin_edit_survives_loading_the_files_until_restored(
+    rules, client, supervisor
+):
     signal = Signal.objects.get(code="delivery")
     client.force_login(supervisor)
     changelist = reverse("admin:triage_signal_changelist")

@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             field=models.JSONField(
                 blank=True,
                 default=dict,
-                help_text="Cue words per context family: hypothetical, hypothetical_endings, rhetorical, other_person (lists of words), and scope_window (characters).",
+                help_text="Cue words per context family: conditional, hypothetical, hypothetical_endings, rhetorical, other_person (lists of words), and scope_window (characters).",
                 verbose_name="context cues",
             ),
         ),
@@ -100,7 +100,7 @@ class Migration(migrations.Migration):
             name="context_exempt",
             field=models.CharField(
                 blank=True,
-                help_text="Comma-separated: negated, hypothetical, question, quoted, other_person. E.g. a brand's safety scandal reported in the news still counts.",
+                help_text="Comma-separated: negated, conditional, hypothetical, question, quoted, other_person. E.g. a brand's safety scandal reported in the news still counts.",
                 max_length=200,
                 verbose_name="context families that do not apply",
             ),
