@@ -125,7 +125,7 @@ def bench_model_load():
         "from triage.normalize import normalize;"
         "blob = bytes(TriageModel.objects.filter(is_active=True).latest('created_at').blob);"
         "before = rss_mb(); started = time.perf_counter();"
-        "from triage import learned;"  # imports scikit-learn on first use, as a web process does
+        "from triage import learned;"
         "model = learned.loads(blob); model.opinion(normalize('warm up'));"
         "print(f'{(time.perf_counter() - started) * 1000:.1f} {rss_mb() - before:.1f} {len(blob) / 1e6:.2f}')"
     )
@@ -137,7 +137,7 @@ def bench_model_load():
         capture_output=True,
         text=True,
     ).stdout.split()
-    print("\n4. loading the model in a fresh Django process (scikit-learn imported on first use)")
+    print("\n4. loading the model in a fresh Django process (NumPy only, no scikit-learn)")
     print(f"  import + load + first opinion {out[0]} ms, resident memory +{out[1]} MB,"
           f" artefact {out[2]} MB")  # fmt: skip
 

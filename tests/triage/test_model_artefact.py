@@ -49,3 +49,56 @@ def test_the_shipped_training_rows_build_a_model_that_can_raise_and_lower():
     assert row.params["lower_at"] is not None
     assert row.seed_rows >= 1500
     assert set(row.label_counts) == {"red", "yellow", "blue"}
+
+
+def test_the_artefact_predicts_exactly_what_scikit_learn_fitted():
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    from triage import learned
+    from triage.services import read_labelled_csv
+
+    rows = [(r["text"], r["level"]) for r in read_labelled_csv(ROWS)]
+    texts = [learned.model_text(learned.normalize(t)) for t, _ in rows]
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=learned.NGRAM, min_df=2,
+                                 sublinear_tf=True)  # fmt: skip
+    features = vectorizer.fit_transform(texts)
+    reference = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced", random_state=0)
+    reference.fit(features, [lv for _, lv in rows])
+
+    model = learned.loads(learned.dumps(learned.train(rows)))
+
+    expected = reference.predict_proba(vectorizer.transform(texts[:50]))
+    got = [
+        [p[c] for c in reference.classes_] for p in model.probabilities([t for t, _ in rows[:50]])
+    ]
+    assert np.allclose(expected, got, atol=1e-9)
+
+
+def test_loading_the_artefact_needs_neither_pickle_nor_scikit_learn(tmp_path):
+    import subprocess
+    import sys
+
+    from triage import learned
+    from triage.services import read_labelled_csv
+
+    path = tmp_path / "model.bin"
+    path.write_bytes(
+        learned.dumps(learned.train([(r["text"], r["level"]) for r in read_labelled_csv(ROWS)]))
+    )
+    code = (
+        "import sys; from triage import learned; from triage.normalize import normalize;"
+        f"m = learned.loads(open({str(path)!r}, 'rb').read()); m.opinion(normalize('吃完拉肚子'));"
+        "print('sklearn' in sys.modules)"
+    )
+
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert out.stdout.strip() == "False"
