@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import JsonResponse
 from rest_framework import exceptions as drf_exceptions
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -47,3 +47,13 @@ def api_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": str(NotFound.default_message)}, status=404)
     return page_not_found(request, exception)
+
+
+class StrictCharField(serializers.CharField):
+    """A text field that takes only a JSON string: DRF's CharField turns `123` or `true` into
+    text, which hides a caller's mistake."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

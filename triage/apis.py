@@ -7,6 +7,7 @@ from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.api import StrictCharField
 from triage import vocab
 from triage.models import Level
 from triage.selectors import triage_text
@@ -47,7 +48,7 @@ class TriagePreviewApi(APIView):
     permission_classes = [IsAuthenticated, CanPreviewTriage]
 
     class InputSerializer(serializers.Serializer):
-        text = serializers.CharField(max_length=MAX_TEXT, trim_whitespace=True)
+        text = StrictCharField(max_length=MAX_TEXT, trim_whitespace=True)
         channel = serializers.CharField(
             max_length=20,
             required=False,
