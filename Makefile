@@ -37,7 +37,8 @@ run: venv
 	@echo "  Logins: store_staff, store_staff_b, handler, supervisor, legal_pr, manager, admin"
 	@echo "          password: $(DEMO_PASSWORD)"
 	@echo
-	PATH="$(abspath $(BIN)):$$PATH" WEB_PORT=$(WEB_PORT) $(BIN)/honcho start -f Procfile
+	PATH="$(abspath $(BIN)):$$PATH" WEB_PORT=$(WEB_PORT) DJANGO_SETTINGS_MODULE=config.settings.local \
+	  $(BIN)/honcho start -f Procfile
 
 lint: venv
 	$(BIN)/ruff check .
