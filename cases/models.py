@@ -150,7 +150,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
     intake_key = models.CharField(_("idempotency key"), max_length=128, blank=True)
     # sha256 of the intake, so that a reused key with a different complaint is refused
     intake_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Indexed: the hand-off reconcile sweep looks for recently committed cases.
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

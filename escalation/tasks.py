@@ -51,3 +51,11 @@ def sla_case_transition_sync(case_id: int, transition: str, at: str) -> None:
         case_id=case_id, transition=transition, at=datetime.fromisoformat(at)
     )
     services.sla_clocks_reconcile(case_id=case_id)
+
+
+@shared_task(name="escalation.tasks.handoff_reconcile", ignore_result=True)
+def handoff_reconcile() -> dict:
+    """Beat: complete the after-commit work cases miss (see `escalation.handoffs`)."""
+    from escalation.handoffs import handoff_reconcile as reconcile
+
+    return reconcile()

@@ -147,6 +147,16 @@ CELERY_BEAT_SCHEDULE["escalation-sla-sweep"] = {
     "schedule": SLA_SWEEP_INTERVAL_SECONDS,
     "options": {"expires": max(SLA_SWEEP_INTERVAL_SECONDS * 5, 10)},
 }
+# Durable hand-offs (escalation.handoffs): every minute, open cases committed more than the grace
+# period ago (and within the lookback) that miss their clocks, triage or red alert get them.
+HANDOFF_RECONCILE_INTERVAL_SECONDS = env.float("HANDOFF_RECONCILE_INTERVAL_SECONDS", default=60.0)
+HANDOFF_GRACE_SECONDS = env.int("HANDOFF_GRACE_SECONDS", default=30)
+HANDOFF_LOOKBACK_DAYS = env.int("HANDOFF_LOOKBACK_DAYS", default=7)
+CELERY_BEAT_SCHEDULE["escalation-handoff-reconcile"] = {
+    "task": "escalation.tasks.handoff_reconcile",
+    "schedule": HANDOFF_RECONCILE_INTERVAL_SECONDS,
+    "options": {"expires": max(HANDOFF_RECONCILE_INTERVAL_SECONDS, 30)},
+}
 # Risk triage: retrain the learned layer from the levels handlers settled on (default daily).
 TRIAGE_RETRAIN_INTERVAL_SECONDS = env.float("TRIAGE_RETRAIN_INTERVAL_SECONDS", default=86400.0)
 CELERY_BEAT_SCHEDULE["triage-retrain"] = {
