@@ -13,10 +13,12 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("admin/status/", escalation_views.system_status, name="system-status"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api-v1"))),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", escalation_views.healthz, name="healthz"),
+    path("readyz", escalation_views.readyz, name="readyz"),
     path("", include("cases.store_urls")),
 ]
 # Attachments are never served from a public media URL: the store pages' download view checks

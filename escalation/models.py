@@ -460,6 +460,7 @@ class SweeperHeartbeat(models.Model):
     class Meta:
         verbose_name = _("sweeper heartbeat")
         verbose_name_plural = _("sweeper heartbeats")
+        permissions = [("view_system_status", _("Can see the system status"))]
 
     def __str__(self) -> str:
         return f"{self.name} {self.last_run_at:%H:%M:%S}"

@@ -1,11 +1,11 @@
 """Reads of channels, routes and the delivery log."""
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from core.exceptions import NotFound
 from notifications.alerts import Alert
-from notifications.models import Channel, Notification, Route
+from notifications.models import ACTIVE_STATUSES, Channel, Notification, Route
 from notifications.routing import route_matches
 
 
@@ -54,3 +54,13 @@ def channel_get(*, name: str) -> Channel:
 def notification_list_for_alert(*, alert_key: str) -> QuerySet[Notification]:
     """Who was alerted for one alert (newest first), for callers that show or audit it."""
     return Notification.objects.filter(alert_key=alert_key).select_related("channel", "user")
+
+
+def notification_backlog(*, now, older_than) -> tuple[int, object]:
+    """Deliveries still waiting (pending, deferred or retrying) that were created more than
+    `older_than` ago: how many, and when the oldest was created (None when there are none)."""
+
+    waiting = Notification.objects.filter(
+        status__in=ACTIVE_STATUSES, created_at__lte=now - older_than
+    ).aggregate(count=Count("id"), oldest=Min("created_at"))
+    return waiting["count"], waiting["oldest"]

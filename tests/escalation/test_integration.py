@@ -180,6 +180,8 @@ def test_a_case_whose_response_is_due_gets_its_warning_and_breach_each_once_and_
         r for r in receiver.all() if f"sla:{other.pk}:" in r.headers.get("X-Alert-Key", "")
     ] == []
     assert Client().get("/healthz").status_code == 200
+    readyz = Client().get("/readyz")
+    assert (readyz.status_code, readyz.json()["problems"]) == (200, [])
 
 
 def test_two_sweepers_at_once_still_give_one_alert_per_breach(desk, receiver, stack):
