@@ -181,6 +181,11 @@ class CaseAttachmentsApi(APIView):
     @extend_schema(request=AttachmentInputSerializer, responses={201: AttachmentOutputSerializer})
     def post(self, request, number):
         case = selectors.case_get(number=number, user=request.user)
+        if len(request.FILES.getlist("file")) > 1 or set(request.FILES) - {"file"}:
+            # Storing the last part only would lose the others without a word.
+            raise InvalidInput(
+                fields={"file": _("Send one file per request, in the field “file”.")}
+            )
         serializer = AttachmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         attachment = services.case_add_attachment(

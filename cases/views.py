@@ -194,16 +194,15 @@ def case_add_info_view(request, number: str):
 @login_required
 @require_GET
 def attachment_download_view(request, number: str, attachment_id: int):
-    """Files are served through the same visibility check as the case, never from a public URL."""
+    """Files are served through the same visibility check as the case, never from a public URL,
+    and always as a download: a file is never rendered as a page of this site (an `<img>` still
+    shows a picture, since browsers ignore the disposition there)."""
     if not _may_view(request.user):
         return _forbidden(request)
     case = _get_case_or_404(number=number, user=request.user)
     attachment = case.attachments.filter(pk=attachment_id).first()
     if attachment is None:
         raise Http404(_("Not found."))
-    inline = attachment.content_type.startswith("image/") or (
-        attachment.content_type == "application/pdf"
-    )
     try:
         handle = attachment.file.open("rb")
     except FileNotFoundError as exc:  # the row survived its file (storage lost or moved)
@@ -211,9 +210,11 @@ def attachment_download_view(request, number: str, attachment_id: int):
         raise Http404(_("Not found.")) from exc
     response = FileResponse(
         handle,
-        as_attachment=not inline,
+        as_attachment=True,
         filename=attachment.original_name,
         content_type=attachment.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    # Even if a browser rendered it, it would run nothing and reach nothing of this origin.
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     return response

@@ -56,3 +56,27 @@ class CaseFactory(factory.django.DjangoModelFactory):
     customer_name = "张三"
     customer_phone = "13812345678"
     received_at = factory.LazyFunction(timezone.now)
+
+
+def png_bytes(width: int = 4, height: int = 3) -> bytes:
+    """A real (tiny) PNG, as a phone would send one."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = png_bytes()
+
+
+def jpeg_bytes(width: int = 4, height: int = 3) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (30, 120, 200)).save(buffer, format="JPEG")
+    return buffer.getvalue()

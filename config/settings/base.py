@@ -138,6 +138,8 @@ CASE_MAX_BACKDATE_DAYS = env.int("CASE_MAX_BACKDATE_DAYS", default=30)
 
 # Attachments: what a case may carry.
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Images with more pixels are refused (a phone photo has 12-50 million).
+ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=80_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
 
 # Redis: Celery broker and cache.

@@ -144,7 +144,8 @@ def test_admin_links_attachments_through_the_checked_download_view(
 
     settings.MEDIA_ROOT = tmp_path
     case = CaseFactory()
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+    from tests.factories import PNG as png
+
     attachment = case_add_attachment(
         case=case, actor=handler, uploaded=SimpleUploadedFile("p.png", png)
     )

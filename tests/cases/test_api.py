@@ -1,9 +1,11 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Case, CaseEvent, State
-from tests.factories import CaseFactory
+from tests.factories import (
+    PNG,  # noqa: E402
+    CaseFactory,
+)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 INTAKE = {
     "title": "三文鱼有异味",
     "description": "顾客称购买的三文鱼刺身有明显异味。",

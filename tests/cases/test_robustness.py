@@ -3,9 +3,11 @@
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases.models import Case
-from tests.factories import CaseFactory
+from tests.factories import (
+    PNG,  # noqa: E402
+    CaseFactory,
+)
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 INTAKE = {"title": "t", "description": "d", "channel": "app", "category": "delivery",
           "store": "SH001"}  # fmt: skip
 

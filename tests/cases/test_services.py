@@ -18,9 +18,11 @@ from cases.services import (
     case_transition,
 )
 from core.exceptions import Conflict, InvalidInput, NotPermitted
-from tests.factories import CaseFactory, UserFactory
-
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.factories import (
+    PNG,  # noqa: E402
+    CaseFactory,
+    UserFactory,
+)
 
 
 def _intake(store, **overrides):

@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from cases.models import Attachment, Case, CaseEvent, EventKind
 from cases.services import case_transition
-from tests.factories import CaseFactory, UserFactory
+from tests.factories import PNG, CaseFactory, UserFactory, jpeg_bytes
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n" + b"0" * 64
 LIST_URL = reverse("store:case_list")
 REPORT_URL = reverse("store:case_report")
@@ -465,7 +464,7 @@ def test_adding_a_note_and_an_attachment_appears_in_the_timeline(client, store_s
         add_info_url(own_case),
         {
             "text": "顾客已到店，留存了样品。",
-            "attachments": [SimpleUploadedFile("sample.jpg", b"\xff\xd8\xff" + b"0" * 40)],
+            "attachments": [SimpleUploadedFile("sample.jpg", jpeg_bytes())],
         },
     )
     page = client.get(detail_url(own_case)).content.decode()
