@@ -24,4 +24,5 @@ urlpatterns = [
 # Attachments are never served from a public media URL: the store pages' download view checks
 # that the viewer may see the case first (the admin links to it too).
 
+handler400 = "core.api.api_bad_request"
 handler404 = "core.api.api_not_found"

@@ -57,3 +57,13 @@ class StrictCharField(serializers.CharField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+def api_bad_request(request, exception=None):
+    """A 400 Django raises itself (a body too large found while reading it, a bad host) is JSON
+    under /api/ too; elsewhere Django's page."""
+    from django.views.defaults import bad_request
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": str(InvalidInput.default_message)}, status=400)
+    return bad_request(request, exception)

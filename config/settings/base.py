@@ -45,6 +45,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "core.middleware.RejectNulBytesMiddleware",
+    "core.middleware.RequestBodyGuardMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -141,6 +142,10 @@ ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 # Images with more pixels are refused (a phone photo has 12-50 million).
 ATTACHMENT_MAX_PIXELS = env.int("ATTACHMENT_MAX_PIXELS", default=80_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = ATTACHMENT_MAX_BYTES + 1024 * 1024
+# A multipart upload as a whole (the store form takes up to 10 files at once).
+REQUEST_MAX_UPLOAD_BYTES = env.int(
+    "REQUEST_MAX_UPLOAD_BYTES", default=10 * ATTACHMENT_MAX_BYTES + 1024 * 1024
+)
 
 # Redis: Celery broker and cache.
 REDIS_URL = env("REDIS_URL", default="redis://127.0.0.1:6379/0")
@@ -268,3 +273,11 @@ CELERY_BEAT_SCHEDULE["notifications-requeue-due"] = {
 }
 # urllib3 logs request URLs at DEBUG, and webhook URLs carry the robots' tokens.
 LOGGING.setdefault("loggers", {})["urllib3"] = {"level": "WARNING"}
+# A body too large that slips past the door (no Content-Length) is a client's mistake, not a
+# server error: a one-line warning, no traceback at ERROR.
+LOGGING.setdefault("filters", {})["client_mistake"] = {"()": "core.logging.ClientMistakeFilter"}
+LOGGING["loggers"]["django.security.RequestDataTooBig"] = {
+    "handlers": ["console"],
+    "filters": ["client_mistake"],
+    "propagate": False,
+}
