@@ -92,6 +92,7 @@ def start_worker(concurrency):
     celery = Path(sys.executable).with_name("celery")
     worker = subprocess.Popen(
         [str(celery), "-A", "config", "worker", "-l", "WARNING", "-c", str(concurrency),
+         "-Q", "deadlines,alerts,celery,bulk",
          "--without-gossip", "--without-mingle", "-n", f"bench-{uuid.uuid4().hex[:6]}@%h"],
         cwd=ROOT,
         env=env(),

@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from notifications import services
 
@@ -21,8 +22,9 @@ def notification_deliver_task(self, notification_id: int) -> None:
     outcome = services.notification_deliver(notification_id=notification_id)
     if outcome.retry_in is not None:
         # short countdowns only (<= NOTIFICATIONS_RETRY_BACKOFF_MAX, well under the broker's
-        # visibility timeout); the row stays due in the database if this message is lost
-        raise self.retry(countdown=outcome.retry_in)
+        # visibility timeout); the row stays due in the database if this message is lost.
+        # Retries go to the bulk queue: a failing target must not hold up first sends.
+        raise self.retry(countdown=outcome.retry_in, queue=settings.QUEUE_BULK)
 
 
 @shared_task(name="notifications.requeue_due", ignore_result=True)

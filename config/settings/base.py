@@ -166,6 +166,19 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# Queues: time-critical work never waits behind bulk work. `deadlines` holds the SLA sweep, its
+# nudges and the hand-off reconcile; `alerts` the first send of every alert; `bulk` retries of
+# failed sends, re-queueing and retraining; `celery` the rest. Run a worker of its own on
+# `deadlines` (and one on `alerts`) so that a mail or IM outage, whose retries pile up in `bulk`,
+# never delays a sweep (docs/deploy.md). `make run` starts that layout.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+QUEUE_DEADLINES, QUEUE_ALERTS, QUEUE_BULK = "deadlines", "alerts", "bulk"
+CELERY_TASK_ROUTES = {
+    "escalation.tasks.*": {"queue": QUEUE_DEADLINES},
+    "notifications.deliver": {"queue": QUEUE_ALERTS},
+    "notifications.requeue_due": {"queue": QUEUE_BULK},
+    "triage.tasks.triage_retrain": {"queue": QUEUE_BULK},
+}
 CELERY_BEAT_SCHEDULE: dict = {}
 # SLA sweeper: finds clocks whose next threshold has come (escalation.tasks). Stale sweeps expire
 # rather than pile up while no worker is there to run them.

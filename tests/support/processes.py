@@ -117,14 +117,19 @@ def _start(name: str, args: list[str], env: dict[str, str], log_dir: Path) -> Pr
 
 
 def start_worker(
-    env: dict[str, str], log_dir: Path, *, name: str = "worker", concurrency: int = 2
+    env: dict[str, str],
+    log_dir: Path,
+    *,
+    name: str = "worker",
+    concurrency: int = 2,
+    queues: str = "deadlines,alerts,celery,bulk",
 ) -> Proc:
     return _start(
         name,
         [
             CELERY, "-A", "config", "worker", "--loglevel=INFO", f"--concurrency={concurrency}",
             "--pool=prefork", f"--hostname={name}-{os.getpid()}@%h", "--without-gossip",
-            "--without-mingle",
+            "--without-mingle", f"--queues={queues}",
         ],
         env,
         log_dir,
