@@ -38,7 +38,7 @@ run: venv
 	@echo "          password: $(DEMO_PASSWORD)"
 	@echo
 	PATH="$(abspath $(BIN)):$$PATH" WEB_PORT=$(WEB_PORT) DJANGO_SETTINGS_MODULE=config.settings.local \
-	  $(BIN)/honcho start -f Procfile
+	  DEBUG=$${DEBUG:-false} $(BIN)/honcho start -f Procfile
 
 lint: venv
 	$(BIN)/ruff check .

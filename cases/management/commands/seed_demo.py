@@ -46,6 +46,9 @@ INPUT = {
 }
 
 
+LIVE_RED_CASES = 3
+
+
 class Command(BaseCommand):
     help = "Create demo stores, one user per role (plus admin) and about 50 demo cases."
 
@@ -95,48 +98,82 @@ class Command(BaseCommand):
         users["admin"] = admin
         return users
 
+    @staticmethod
+    def _age(rng, state) -> timedelta:
+        """New cases are minutes old (their first-response warning arrives while a newcomer
+        looks); open ones under 18 h (before any close warning); settled ones days old."""
+        if state == State.NEW:
+            return timedelta(minutes=rng.randint(2, 50))
+        if state in (State.RESPONDED, State.RESOLVED):
+            return timedelta(minutes=rng.randint(60, 60 * 16))
+        return timedelta(minutes=rng.randint(60 * 24, 60 * 24 * 6))
+
+    @staticmethod
+    def _step_time(rng, step, *, previous, received_at, now):
+        if step in ("respond", "reject"):
+            return received_at + timedelta(minutes=rng.randint(8, 40))
+        room = max(now - previous, timedelta(minutes=2))
+        return previous + min(room / 3, timedelta(hours=rng.randint(2, 6)))
+
     def _cases(self, rng, stores, users) -> int:
         now = timezone.now()
         codes = list(stores)
         count = 0
+        live_red = 0
         for i, (title, description, channel, category, level, state) in enumerate(DEMO_CASES):
+            # A calm start: a few red cases are live (each alerts the red audience once); the
+            # others are history, handled and closed.
+            if level == "red" and state in (State.NEW, State.RESPONDED, State.RESOLVED):
+                live_red += 1
+                if live_red > LIVE_RED_CASES:
+                    state = State.CLOSED
             # the two demo store-staff stores get most cases so that both logins see some
             code = ("SH001", "BJ001")[i % 2] if i % 3 else rng.choice(codes)
             reporter = {"SH001": users["store_staff"], "BJ001": users["store_staff_b"]}.get(
                 code, users["handler"]
             )
-            age = (
-                timedelta(minutes=rng.randint(5, 60 * 24 * 6))
-                if state != State.NEW
-                else (timedelta(minutes=rng.randint(2, 50)))
-            )
-            case, _ = services.case_create(
-                intake=services.CaseIntake(
-                    title=title,
-                    description=description,
-                    channel=channel,
-                    category=category,
-                    store=stores[code],
-                    received_at=now - age,
-                    order_ref=f"DD{rng.randint(10**9, 10**10 - 1)}",
-                    amount=Decimal(rng.choice([29.9, 58, 128.5, 299, 1280, 36.8])).quantize(
-                        Decimal("0.01")
+            age = self._age(rng, state)
+            received_at = now - age
+            # One transaction per case: its clocks are created after commit from the case as it
+            # then is, so a settled case gets no clock to breach and nobody is alerted about the
+            # past. Steps are dated as a desk would have done them, each well within its clock.
+            with transaction.atomic():
+                case, _ = services.case_create(
+                    intake=services.CaseIntake(
+                        title=title,
+                        description=description,
+                        channel=channel,
+                        category=category,
+                        store=stores[code],
+                        received_at=received_at,
+                        order_ref=f"DD{rng.randint(10**9, 10**10 - 1)}",
+                        amount=Decimal(rng.choice([29.9, 58, 128.5, 299, 1280, 36.8])).quantize(
+                            Decimal("0.01")
+                        ),
+                        customer_name=rng.choice(
+                            ["王女士", "李先生", "张阿姨", "陈先生", "刘女士"]
+                        ),
+                        customer_phone=f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
                     ),
-                    customer_name=rng.choice(["王女士", "李先生", "张阿姨", "陈先生", "刘女士"]),
-                    customer_phone=f"13{rng.randint(0, 9)}{rng.randint(10**7, 10**8 - 1)}",
-                ),
-                actor=reporter,
-            )
-            case = Case.objects.get(pk=case.pk)
-            if case.risk_level != level:
-                case = services.case_set_risk(
-                    case=case, level=level, reason="演示数据：按专家判断设定", actor=None
+                    actor=reporter,
+                    now=received_at,
                 )
-            actor = users["supervisor"] if level == "red" else users["handler"]
-            for step in PATHS[state]:
-                step_actor = users["supervisor"] if step in ("archive", "reject") else actor
-                case = services.case_transition(
-                    case=case, transition=step, actor=step_actor, data=INPUT[step]
-                )
+                case = Case.objects.get(pk=case.pk)
+                if case.risk_level != level:
+                    case = services.case_set_risk(
+                        case=case,
+                        level=level,
+                        reason="演示数据：按专家判断设定",
+                        actor=None,
+                        now=received_at,
+                    )
+                actor = users["supervisor"] if level == "red" else users["handler"]
+                at = received_at
+                for step in PATHS[state]:
+                    at = self._step_time(rng, step, previous=at, received_at=received_at, now=now)
+                    step_actor = users["supervisor"] if step in ("archive", "reject") else actor
+                    case = services.case_transition(
+                        case=case, transition=step, actor=step_actor, data=INPUT[step], now=at
+                    )
             count += 1
         return count

@@ -1,4 +1,4 @@
-"""Leaks and bypasses found reviewing the second round of fixes."""
+"""What store staff must not learn or get around: other stores, hidden digits, rule patterns, internal notes."""
 
 import pytest
 

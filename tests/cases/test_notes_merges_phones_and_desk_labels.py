@@ -1,4 +1,4 @@
-"""Behaviour found missing in the end-to-end review: internal notes, merges, phones, errors."""
+"""Internal vs customer notes, merge records, phone numbers in one form, JSON errors and desk labels."""
 
 from django.utils import translation
 
