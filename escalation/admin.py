@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from cases.admin import CaseAdmin
 from cases.models import Case
 from cases.selectors import case_visible_to
+from core.durations import human_duration
 from core.exceptions import ApplicationError
 from escalation import selectors, services
 from escalation.deadlines import remaining_seconds
@@ -211,11 +212,19 @@ class LadderStepInline(admin.TabularInline):
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = [
-        "name", "risk_level", "category", "channel", "first_response_target", "close_target",
-        "warning_percent", "calendar", "is_active",
+        "name", "risk_level", "category", "channel", "first_response", "close", "warning_percent",
+        "calendar", "is_active",
     ]  # fmt: skip
     list_filter = ["risk_level", "is_active"]
     inlines = [LadderStepInline]
+
+    @admin.display(description=_("first-response target"), ordering="first_response_target")
+    def first_response(self, policy):
+        return human_duration(policy.first_response_target)
+
+    @admin.display(description=_("close target"), ordering="close_target")
+    def close(self, policy):
+        return human_duration(policy.close_target)
 
 
 class AcknowledgedFilter(admin.SimpleListFilter):
