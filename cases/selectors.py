@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from cases.models import (
     Case,
@@ -76,6 +77,10 @@ def case_timeline(*, case: Case, user=None) -> list[dict]:
             if data.get("close_reason"):
                 reason = dict(CloseReason.choices).get(data["close_reason"], data["close_reason"])
                 detail = f"{detail} ({reason})"
+        elif event.kind == EventKind.RISK_CHANGED and data.get("initial"):
+            detail = _("triaged at intake: %(level)s") % {
+                "level": levels.get(data.get("to"), data.get("to"))
+            }
         elif event.kind == EventKind.RISK_CHANGED:
             detail = " → ".join(
                 str(levels.get(data.get(k), data.get(k))) for k in ("from", "to") if data.get(k)

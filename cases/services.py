@@ -411,9 +411,13 @@ def case_set_risk(
     score: float | None = None,
     reasons: list | None = None,
     only_raise: bool = False,
+    initial: bool = False,
     now: datetime | None = None,
 ) -> Case:
     """Change the risk level.
+
+    `initial`: the system's first level for a new case (its intake triage), recorded as such
+    rather than as a change from the default blue.
 
     A person (`actor` set) overrides: the reason is required and the case is marked overridden.
     The system (`actor=None`, i.e. triage) sets the level freely until a person has overridden it;
@@ -473,6 +477,7 @@ def case_set_risk(
                     "to": level,
                     "score": score,
                     "raised": RISK_ORDER[level] > RISK_ORDER[old],
+                    **({"initial": True} if initial and actor is None else {}),
                 },
             )
         if old != level:

@@ -146,7 +146,9 @@ def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> T
 
     outcome = OUTCOME_KEPT
     if case.state in OPEN_STATES:
-        outcome = _apply(case=case, result=result, reason=reason, now=now)
+        outcome = _apply(
+            case=case, result=result, reason=reason, now=now, initial=trigger == Trigger.INTAKE
+        )
         if (
             case.category == Category.OTHER
             and result.suggested_category
@@ -164,7 +166,7 @@ def case_triage(*, case_id: int, trigger: str, now: datetime | None = None) -> T
     )
 
 
-def _apply(*, case: Case, result, reason: str, now: datetime) -> str:
+def _apply(*, case: Case, result, reason: str, now: datetime, initial: bool = False) -> str:
     """Store the result on the case, never lowering its level; returns the run's outcome.
 
     `case` is an unlocked snapshot: every decision that depends on the current level is taken
@@ -180,7 +182,7 @@ def _apply(*, case: Case, result, reason: str, now: datetime) -> str:
         "now": now,
     }
     if RISK_ORDER[result.level] > RISK_ORDER[case.risk_level]:
-        locked = case_services.case_set_risk(only_raise=True, **arguments)
+        locked = case_services.case_set_risk(only_raise=True, initial=initial, **arguments)
         if locked.risk_overridden:
             suggested = (locked.risk_suggestion or {}).get("level") == result.level
             return OUTCOME_SUGGESTED if suggested else OUTCOME_KEPT

@@ -405,3 +405,15 @@ def test_triage_reads_a_bounded_text_keeping_the_newest_information(open_case, n
     assert len(text) <= MAX_TRIAGE_TEXT
     assert text.startswith(TITLE) and text.endswith("顾客说已经报警了")
     assert Case.objects.get(pk=case.pk).risk_level == "red"
+
+
+def test_a_new_red_cases_timeline_says_it_was_triaged_red_not_changed_from_blue(open_case):
+    from cases.selectors import case_timeline
+
+    case = open_case(title="投诉", description=RED_TEXT, category="food_safety")
+
+    with translation.override("en"):
+        rows = case_timeline(case=case)
+    details = [r["detail"] for r in rows if r["event"].kind == "risk_changed"]
+
+    assert details == ["triaged at intake: Red"]
