@@ -168,6 +168,15 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Publishing from a web request gives up fast when Redis is down: the work is not lost (the outbox
+# rows stay due, the hand-off reconcile completes cases), and the request must not hang on it.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.05,
+    "interval_max": 0.05,
+}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 0.5}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 # Queues: time-critical work never waits behind bulk work. `deadlines` holds the SLA sweep, its
 # nudges and the hand-off reconcile; `alerts` the first send of every alert; `bulk` retries of

@@ -46,11 +46,17 @@ def enqueue_delivery(notification_ids: list[int]) -> None:
     """Queue delivery tasks; a broker outage must not fail the caller (the sweeper requeues)."""
     from notifications.tasks import notification_deliver_task
 
-    for notification_id in notification_ids:
+    for position, notification_id in enumerate(notification_ids):
         try:
             notification_deliver_task.delay(notification_id)
-        except Exception:  # noqa: BLE001 - any broker error: the row stays due and is requeued
-            logger.exception("could not enqueue notification %s; the sweeper will", notification_id)
+        except Exception:  # noqa: BLE001 - any broker error: the rows stay due and are requeued
+            # The broker is down: trying the others would only make the caller wait longer.
+            logger.warning(
+                "broker unavailable: %d notification(s) left for the requeue sweep",
+                len(notification_ids) - position,
+                exc_info=True,
+            )
+            return
 
 
 def alert_dispatch(*, alert: Alert, now: datetime | None = None) -> list[Notification]:

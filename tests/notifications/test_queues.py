@@ -53,3 +53,20 @@ def test_the_local_layout_gives_deadlines_a_worker_of_their_own(settings):
     assert "--queues=deadlines " in procfile
     assert "--queues=alerts " in procfile
     assert "--queues=celery,bulk " in procfile
+
+
+def test_with_the_broker_down_queueing_gives_up_after_the_first_failure(caplog):
+    from notifications.services.dispatch import enqueue_delivery
+
+    with mock.patch.object(
+        notification_deliver_task, "delay", side_effect=ConnectionError("redis down")
+    ) as delay:
+        enqueue_delivery([1, 2, 3])
+
+    assert delay.call_count == 1
+    assert "3 notification(s) left for the requeue sweep" in caplog.text
+
+
+def test_publishing_from_a_request_gives_up_fast_when_redis_is_down(settings):
+    assert settings.CELERY_TASK_PUBLISH_RETRY_POLICY["max_retries"] <= 1
+    assert settings.CELERY_BROKER_TRANSPORT_OPTIONS["socket_connect_timeout"] <= 1
