@@ -16,10 +16,11 @@ from django.utils.translation import gettext_lazy as _
 
 from cases import selectors, services
 from cases.filters import case_search_q
-from cases.models import Case, RiskLevel
+from cases.models import OPEN_STATES, Case, RiskLevel, State
 from cases.transitions import TRANSITIONS
 from core.exceptions import ApplicationError
 from core.masking import scrub_phones
+from core.roles import ROLE_LABELS
 from core.validators import validate_phone
 
 RISK_COLOURS = {RiskLevel.RED: "#d32f2f", RiskLevel.YELLOW: "#f9a825", RiskLevel.BLUE: "#1976d2"}
@@ -47,6 +48,40 @@ class AssignmentFilter(admin.SimpleListFilter):
         if self.value() == "none":
             return queryset.filter(assignee__isnull=True)
         return queryset
+
+
+class StatusFilter(admin.SimpleListFilter):
+    """The desk works open cases: the list shows them unless another status is chosen."""
+
+    title = _("status")
+    parameter_name = "status"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open", _("Open")),
+            ("settled", _("Closed or archived")),
+            ("gone", _("Merged or rejected")),
+            ("all", _("All")),
+        ]
+
+    def value(self):
+        return super().value() or "open"
+
+    def choices(self, changelist):
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == lookup,
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request, queryset):
+        states = {
+            "open": OPEN_STATES,
+            "settled": (State.CLOSED, State.ARCHIVED),
+            "gone": (State.MERGED, State.REJECTED),
+        }.get(self.value())
+        return queryset.filter(state__in=states) if states else queryset
 
 
 class CaseAddForm(forms.ModelForm):
@@ -84,21 +119,32 @@ def _assign_form(case):
     # whoever may work cases (the permission, not a group name: roles are editable)
     perm = Permission.objects.get(content_type__app_label="cases", codename="respond_case")
     users = get_user_model().objects.filter(
-        Q(groups__permissions=perm) | Q(user_permissions=perm) | Q(is_superuser=True),
-        is_active=True,
+        Q(groups__permissions=perm) | Q(user_permissions=perm), is_active=True
     )
     return type(
         "AssignForm",
         (forms.Form,),
         {
-            "assignee": forms.ModelChoiceField(
+            "assignee": DeskUserChoiceField(
                 label=_("Assignee"),
-                queryset=users.distinct().order_by("username"),
+                queryset=users.distinct().prefetch_related("groups").order_by("username"),
                 required=False,
                 initial=case.assignee_id,
             )
         },
     )
+
+
+class DeskUserChoiceField(forms.ModelChoiceField):
+    """People by name and role (`王敏 (handler2) — 客诉专员`), not bare usernames."""
+
+    def label_from_instance(self, user):
+        name = user.get_full_name() or user.username
+        who = name if name == user.username else f"{name} ({user.username})"
+        roles = ", ".join(
+            str(ROLE_LABELS[g.name]) for g in user.groups.all() if g.name in ROLE_LABELS
+        )
+        return f"{who} — {roles}" if roles else who
 
 
 class RiskForm(forms.Form):
@@ -128,7 +174,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_display = ["number", "risk", "state", "store", "channel", "assignee", "age", "short_title"]
     list_display_links = ["number", "short_title"]
     list_filter = [
-        "state", "risk_level", AssignmentFilter, "store", "channel", "category",
+        StatusFilter, "risk_level", AssignmentFilter, "store", "channel", "category", "state",
         ("assignee", admin.RelatedOnlyFieldListFilter),
     ]  # fmt: skip
     list_select_related = ["store", "assignee"]
@@ -283,12 +329,26 @@ class CaseAdmin(admin.ModelAdmin):
         )
         obj.pk, obj.number = case.pk, case.number
 
-    def _changeform_view(self, request, object_id, form_url, extra_context):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:
-            return super()._changeform_view(request, object_id, form_url, extra_context)
+            return super().changeform_view(request, object_id, form_url, extra_context)
         except ApplicationError as exc:
             self.message_user(request, _error_text(exc), messages.ERROR)
             return HttpResponseRedirect(request.get_full_path())
+
+    def has_change_permission(self, request, obj=None):
+        # A settled case is a record: read-only (reopening is a transition, not an edit).
+        if obj is not None and not obj.is_open:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def history_view(self, request, object_id, extra_context=None):
+        """The case's history is its timeline (every change is a CaseEvent, not a LogEntry)."""
+        case = self.get_object(request, object_id)
+        if case is None:
+            raise Http404(_("Not found."))
+        url = reverse("admin:cases_case_change", args=[case.pk])
+        return HttpResponseRedirect(f"{url}#case-timeline")
 
     def save_related(self, request, form, formsets, change):
         pass  # inlines on the case page are read-only views; nothing else is saved here
@@ -317,6 +377,8 @@ class CaseAdmin(admin.ModelAdmin):
                 can_reveal=request.user.has_perm("cases.view_customer_pii"),
                 mask_text=not request.user.has_perm("cases.view_customer_pii"),
                 can_note=request.user.has_perm("cases.add_case_note"),
+                risk_colour=RISK_COLOURS.get(case.risk_level, "#777"),
+                risk_badge=risk_badge(case.risk_level, case.get_risk_level_display()),
             )
         return super().change_view(request, object_id, form_url, extra_context)
 

@@ -2,7 +2,7 @@
 case page, policies and calendars as configuration, and acknowledging escalations."""
 
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -163,6 +163,34 @@ class SlaCaseAdmin(CaseAdmin):
     ]
     list_filter = [SlaFilter, *CaseAdmin.list_filter]
     inlines = [SlaClockInline, EscalationInline]
+    def get_ordering(self, request):
+        """The desk's order: the earliest deadline first (overdue ones lead), cases without an
+        open clock last, newest first among them. (A method, not `ordering`: it sorts on the
+        annotation of `get_queryset`.)"""
+        return [F("sla_next_due").asc(nulls_last=True), "-received_at", "-id"]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """The case page's header: each open clock with its time left and escalation level."""
+        now = timezone.now()
+        clocks = (
+            SlaClock.objects.filter(case_id=object_id, state__in=OPEN_CLOCK_STATES).order_by(
+                "due_at"
+            )
+            if str(object_id).isdigit()
+            else SlaClock.objects.none()
+        )
+        extra_context = {
+            **(extra_context or {}),
+            "sla_header": [
+                {
+                    "kind": clock.get_kind_display(),
+                    "left": time_left_badge(clock.due_at, now),
+                    "level": level_label(clock.escalation_level) if clock.escalation_level else "",
+                }
+                for clock in clocks
+            ],
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def get_queryset(self, request):
         open_clocks = SlaClock.objects.filter(
