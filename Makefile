@@ -10,7 +10,7 @@ DEMO_PASSWORD ?= demo12345
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: help venv run test lint check-deploy test-postgres test-sqlite messages bench clean
+.PHONY: help venv run test lint check-deploy test-postgres test-sqlite messages bench clean browser-deps
 
 help:
 	@echo "make run   - install, migrate, load demo data, start web + Celery worker + beat"
@@ -57,9 +57,15 @@ test-postgres: venv
 # The embedded default keeps working: the suite again on SQLite (tests that need PostgreSQL skip).
 test-sqlite: venv
 	env -u DATABASE_URL CELERY_BROKER_URL=$(TEST_REDIS_URL) REDIS_URL=$(TEST_REDIS_URL) \
-	  $(BIN)/pytest -q -m "not integration"
+	  $(BIN)/pytest -q -m "not integration and not browser"
 
-test: venv
+# Browser tests drive Debian's Chromium (never a downloaded browser build); CJK fonts for the
+# screenshots. Installed once, as root (as CI runs), when missing.
+browser-deps:
+	@command -v chromium >/dev/null && fc-list :lang=zh 2>/dev/null | grep -q . || { \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; }
+
+test: venv browser-deps
 	@scripts/ensure_services.sh redis postgres
 	$(MAKE) --no-print-directory lint
 	DATABASE_URL=$(TEST_DATABASE_URL) $(PY) manage.py makemigrations --check --dry-run

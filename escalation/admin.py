@@ -163,6 +163,7 @@ class SlaCaseAdmin(CaseAdmin):
     ]
     list_filter = [SlaFilter, *CaseAdmin.list_filter]
     inlines = [SlaClockInline, EscalationInline]
+
     def get_ordering(self, request):
         """The desk's order: the earliest deadline first (overdue ones lead), cases without an
         open clock last, newest first among them. (A method, not `ordering`: it sorts on the
