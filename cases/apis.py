@@ -119,7 +119,10 @@ class CaseEventsApi(APIView):
             CaseEventSerializer(
                 selectors.case_events(case=case, user=request.user),
                 many=True,
-                context={"may_see_pii": _may_see_pii(request)},
+                context={
+                    "may_see_pii": _may_see_pii(request),
+                    "is_desk": request.user.has_perm("cases.view_all_cases"),
+                },
             ).data
         )
 

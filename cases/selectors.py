@@ -57,6 +57,7 @@ def case_events(*, case: Case, user=None) -> QuerySet[CaseEvent]:
 def case_timeline(*, case: Case, user=None) -> list[dict]:
     """The case's events as display rows: codes become their translated labels, user ids names."""
     events = list(case_events(case=case, user=user))
+    sees_every_store = user is None or user.has_perm("cases.view_all_cases")
     states, levels = dict(State.choices), dict(RiskLevel.choices)
     outcomes = dict(ContactOutcome.choices)
     user_ids = {
@@ -91,7 +92,12 @@ def case_timeline(*, case: Case, user=None) -> list[dict]:
             detail = data.get("name", "")
         elif event.kind == EventKind.CONTACT_ATTEMPT and data.get("outcome"):
             detail = str(outcomes.get(data["outcome"], data["outcome"]))
-        rows.append({"event": event, "detail": detail})
+        note = event.note
+        if not sees_every_store and event.kind == EventKind.RISK_CHANGED and not event.actor_id:
+            # Triage's note is its reason line, which may count other stores' cases (the repeat
+            # history); a store reads the current reasons, filtered for it, in the case's facts.
+            note = ""
+        rows.append({"event": event, "detail": detail, "note": note})
     return rows
 
 

@@ -5,9 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from cases.extensions import case_api_schema_fields
-from cases.models import Case, CaseEvent, Category, Channel, ContactOutcome, RiskLevel
+from cases.models import Case, CaseEvent, Category, Channel, ContactOutcome, EventKind, RiskLevel
 from core.masking import mask_name, scrub_phones
 from core.models import Store
+from core.reasons import CROSS_STORE_CODES, reason_line, reasons_for_store
 from core.validators import validate_phone
 
 
@@ -100,26 +101,25 @@ class CaseOutputSerializer(serializers.ModelSerializer):
             for name in ("title", "description", "resolution"):
                 data[name] = scrub_phones(data[name])
         if not self.context.get("is_desk", False):
-            # how a rule matched (its patterns) is for the desk, not for stores or other systems
-            data["risk_reasons"] = _without_rules(data["risk_reasons"])
+            # How a rule matched (its patterns) is for the desk, not for stores or other systems,
+            # and so is a fact about other stores' cases (the repeat history).
+            if any(
+                isinstance(r, dict) and r.get("code") in CROSS_STORE_CODES
+                for r in data["risk_reasons"] or []
+            ):
+                data["risk_reason"] = reason_line(reasons_for_store(data["risk_reasons"]))
+            data["risk_reasons"] = reasons_for_store(data["risk_reasons"])
             if (
                 isinstance(data.get("risk_suggestion"), dict)
                 and "reasons" in data["risk_suggestion"]
             ):
                 data["risk_suggestion"] = {
                     **data["risk_suggestion"],
-                    "reasons": _without_rules(data["risk_suggestion"]["reasons"]),
+                    "reasons": reasons_for_store(data["risk_suggestion"]["reasons"]),
                 }
         extras = self.context.get("extras", {}).get(case.pk, {})
         data.update({k: v for k, v in extras.items() if k not in data})
         return data
-
-
-def _without_rules(reasons) -> list:
-    return [
-        {k: v for k, v in r.items() if k != "rule"} if isinstance(r, dict) else r
-        for r in reasons or []
-    ]
 
 
 class _ExtraField(serializers.Field):
@@ -143,6 +143,12 @@ class CaseEventSerializer(serializers.ModelSerializer):
         data = super().to_representation(event)
         if not self.context.get("may_see_pii", False):
             data["note"], data["data"] = scrub_phones([data["note"], data["data"]])
+        if (
+            not self.context.get("is_desk", False)
+            and event.kind == EventKind.RISK_CHANGED
+            and not event.actor_id
+        ):
+            data["note"] = ""  # triage's reason line may count other stores' cases
         return data
 
     class Meta:

@@ -23,6 +23,7 @@ from cases.models import Case, EventKind, RiskLevel
 from cases.selectors import case_get, case_list, case_timeline
 from cases.services import case_add_attachment, case_add_note, case_create
 from core.exceptions import ApplicationError, NotFound
+from core.reasons import reason_line, reasons_for_store
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,14 @@ def _detail_context(request, case: Case, form: CaseAddInfoForm | None = None) ->
     may_attach = user.has_perm("cases.add_case_attachment")
     if form is None and (may_note or may_attach):
         form = CaseAddInfoForm(may_note=may_note, may_attach=may_attach)
+    risk_reason = case.risk_reason
+    if not user.has_perm("cases.view_all_cases"):  # a store: no facts about other stores' cases
+        store_reasons = reasons_for_store(case.risk_reasons)
+        if len(store_reasons) != len(case.risk_reasons or []):
+            risk_reason = reason_line(store_reasons)
     return {
         "case": case,
+        "risk_reason": risk_reason,
         "timeline": case_timeline(case=case, user=request.user),
         "attachments": list(case.attachments.all()),
         "form": form,

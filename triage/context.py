@@ -167,15 +167,19 @@ def read_context(
     end: int,
     *,
     exempt: frozenset = frozenset(),
+    gaps: str = "",
 ) -> Dismissal | None:
+    """`gaps`: the text a `*` pattern let through between its words (`没有被` of `日期没有被改过`
+    for 日期*改); the pattern's own words are never read as cues (`活不下去` is not negated by
+    its 不)."""
     text = norm.compact
     if NEGATED not in exempt:
         prefix, suffix = _clause(text, start, end, cues.negation_window)
         cue = _cue_before(
             cues.regex("negation"), prefix, _NEGATION_BREAKERS, short_reach=_SHORT_CUE_REACH
         )
-        # ... or inside a gap of the match itself ("日期没有被改过" for 日期*改, "肚子不疼")
-        inside = _blank(text[start + 1 : end - 1]) if end - start > 2 else ""
+        # ... or in a gap of a `*` match ("日期没有被改过" for 日期*改, "肚子不疼" for 肚子*疼)
+        inside = _blank(gaps) if gaps else ""
         found = cues.regex("negation").search(inside) if inside and cues.regex("negation") else None
         if cue or found:
             return Dismissal(NEGATED, cue or found.group())

@@ -115,10 +115,17 @@ def blind_hashes(corpus: Path | str) -> set[str]:
     return {text_hash(r["text"]) for r in split_rows(corpus, BLIND)}
 
 
+def mentions_blind(text: str, blind: set[str]) -> bool:
+    """Whether `text`, or one of its lines, is a text of the blind split: a case's training text
+    is its title, description and notes, one per line, so a blind text typed in as a
+    description is caught too."""
+    return any(text_hash(part) in blind for part in [text, *text.splitlines()] if part.strip())
+
+
 def without_blind(rows: list[dict], corpus: Path | str) -> list[dict]:
-    """`rows` minus every text the blind split also holds."""
+    """`rows` minus every row whose text (or one of its lines) the blind split holds."""
     blind = blind_hashes(corpus)
-    return [r for r in rows if text_hash(r["text"]) not in blind]
+    return [r for r in rows if not mentions_blind(r["text"], blind)]
 
 
 def training_rows(corpus: Path | str) -> list[dict]:

@@ -11,8 +11,9 @@ Contract (pure: plain values in, plain values out; no database, no clock, no set
   number of earlier complaints of the same customer/order and on the amount involved.
 - The level is the highest `min_level` of the fired signals, raised further when the summed
   weights (the score, capped at 100) pass the rule set's yellow/red thresholds.
-- A learned model may only *raise* the level, and only when it is confident enough; it never
-  lowers what a rule decided. Its reason names the character n-grams that drove it.
+- A learned model may raise the level when it is confident enough, and lower a red the rules
+  found when it is sure there is no red (see `combine`); its reason names its probability and
+  the character n-grams that drove it.
 - Every fired signal is returned as a reason: `{"signal", "code", "evidence", "rule", "level",
   "weight"}`: `signal` is the name handlers read (媒体曝光), `code` the stable identifier, and
   `evidence` quotes the customer's own words.
@@ -27,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
 
+from core.reasons import reason_line
 from triage.context import NEGATED, UNRELATED, ContextCues, Dismissal, read_context
 from triage.normalize import CLAUSE_MARK, NormalizedText, normalize, normalize_pattern
 
@@ -144,14 +146,9 @@ class TriageResult:
 
     @property
     def reason_text(self) -> str:
-        """`媒体曝光: "发到微博上"; 健康损害: "拉肚子", "去医院"` for the case's risk_reason."""
-        parts = []
-        for reason in self.reasons:
-            if reason.get("ignored"):
-                continue  # set aside by context: in `reasons`, not in the one-line summary
-            quoted = ", ".join(f"“{e}”" for e in reason["evidence"])
-            parts.append(f"{reason['signal']}: {quoted}" if quoted else reason["signal"])
-        return "; ".join(parts)
+        """`媒体曝光: "发到微博上"; 健康损害: "拉肚子", "去医院"` for the case's risk_reason; a cue
+        set aside by context is in `reasons`, not in this one-line summary."""
+        return reason_line(self.reasons)
 
 
 @dataclass(frozen=True)
@@ -330,7 +327,7 @@ def _dodged_spans(signal: _CompiledSignal, norm: NormalizedText):
 def _dismissal(
     rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText, span: tuple
 ) -> Dismissal | None:
-    english, start, end, _pattern = span
+    english, start, end, pattern_text = span
     text = norm.spaced if english else norm.compact
     exempt = signal.exempt
     if english:
@@ -338,11 +335,28 @@ def _dismissal(
             return Dismissal(NEGATED, "not")
     elif signal.spec.negatable:
         # Context reads the clauses as written, also for a dodged keyword: `不会曝，光` is negated.
-        found = read_context(rules.context, norm, start, end, exempt=exempt)
+        gaps = _gaps(pattern_text, text[start:end])
+        found = read_context(rules.context, norm, start, end, exempt=exempt, gaps=gaps)
         if found is not None:
             return found
     term = _excluded(signal, text, start, end, english)
     return Dismissal(UNRELATED, term) if term else None
+
+
+def _gaps(pattern_text: str, matched: str) -> str:
+    """What a `*` keyword let through between its words (empty for any other pattern)."""
+    pieces = [normalize_pattern(p) for p in _WILDCARD.split(pattern_text)]
+    pieces = [p for p in pieces if p]
+    if len(pieces) < 2 or not matched.startswith(pieces[0]):
+        return ""
+    gaps, at = [], len(pieces[0])
+    for piece in pieces[1:]:
+        found = matched.find(piece, at)
+        if found < 0:
+            return ""
+        gaps.append(matched[at:found])
+        at = found + len(piece)
+    return "|".join(gaps)
 
 
 def _text_matches(rules: CompiledRules, signal: _CompiledSignal, norm: NormalizedText) -> tuple:
@@ -470,14 +484,18 @@ def combine(
     firm: bool = False,
 ) -> tuple[str, str]:
     """The level from the rules' level and the model's probabilities: `(level, action)`, the
-    action being "", "raised" or "lowered". A fact (channel, history, amount) is beyond what the
-    model reads, so a level that a fact decided is never lowered."""
+    action being "", "raised" or "lowered".
+
+    The model raises to its own level when it is at least `raise_at` sure of it; it lowers only
+    a red — the false alarms it was tuned on (feared, negated or unrelated harm) — and only when
+    red has at most `lower_at` under it. A red that a fact decided (channel, history, amount) is
+    beyond what the model reads, so `firm` keeps it."""
     model_level = max(probabilities, key=probabilities.get)
     if LEVEL_ORDER[model_level] > LEVEL_ORDER[rule_level]:
         if probabilities[model_level] >= raise_at:
             return model_level, "raised"
-    elif LEVEL_ORDER[model_level] < LEVEL_ORDER[rule_level] and lower_at is not None and not firm:
-        if probabilities.get(rule_level, 0.0) <= lower_at:
+    elif rule_level == "red" and model_level != "red" and lower_at is not None and not firm:
+        if probabilities.get("red", 0.0) <= lower_at:
             return model_level, "lowered"
     return rule_level, ""
 

@@ -215,7 +215,19 @@ def loads(blob: bytes, *, version: int | None = None) -> LearnedModel:
     except (ValueError, KeyError, OSError, UnicodeDecodeError) as exc:
         raise BadArtefact(str(exc)) from exc
     classes = tuple(header.get("classes", ()))
-    if not (len(names) == len(idf) == coef.shape[1]) or len(intercept) != coef.shape[0]:
+    ngram = tuple(header.get("ngram", NGRAM))
+    rows_expected = 1 if len(classes) == 2 else len(classes)
+    if (
+        len(set(classes)) != len(classes)
+        or not 2 <= len(classes) <= len(LEVELS)
+        or not set(classes) <= set(LEVELS)
+        or coef.ndim != 2
+        or coef.shape[0] != rows_expected
+        or not (len(names) == len(idf) == coef.shape[1])
+        or len(intercept) != coef.shape[0]
+        or len(ngram) != 2
+        or not 1 <= ngram[0] <= ngram[1] <= 6
+    ):
         raise BadArtefact("inconsistent artefact")
     return LearnedModel(
         vocabulary={name: i for i, name in enumerate(names)},
@@ -223,6 +235,6 @@ def loads(blob: bytes, *, version: int | None = None) -> LearnedModel:
         coef=coef,
         intercept=intercept,
         classes=classes,
-        ngram=tuple(header.get("ngram", NGRAM)),
+        ngram=ngram,
         version=version,
     )

@@ -129,7 +129,7 @@ def model_active() -> learned.LearnedModel | UnavailableModel | None:
         try:
             model = learned.loads(bytes(row[0]), version=key[0])
             model.params = dict(row[1] or {})
-            model.opinion(normalize(""))  # a model that unpickles but cannot predict is no model
+            model.opinion(normalize(""))  # a model that loads but cannot predict is no model
         except Exception:  # noqa: BLE001 - any broken artefact: fall back to the rules
             logger.warning("triage model v%s cannot be loaded; triage uses the rules alone", key[0])
             model = UnavailableModel(key[0])

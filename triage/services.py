@@ -21,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from triage import corpus, learned, rulefiles, tuning
 from triage.engine import LEVELS, TriageResult
@@ -77,7 +78,7 @@ def ruleset_snapshot_store() -> RuleSetSnapshot:
     """Keep the current rules under their version number (idempotent)."""
     ruleset = ruleset_get()
     spec = ruleset_spec(ruleset=ruleset)
-    snapshot, _ = RuleSetSnapshot.objects.get_or_create(
+    snapshot, _created = RuleSetSnapshot.objects.get_or_create(
         version=ruleset.version, defaults={"rules": dataclasses.asdict(spec)}
     )
     return snapshot
@@ -183,14 +184,20 @@ def triage_model_train(
         path = Path(seed_path)
         if not path.exists():
             raise FileNotFoundError(path)
+        blind_dir = (corpus_dir() / corpus.BLIND).resolve()
+        if path.resolve() == blind_dir or blind_dir in path.resolve().parents:
+            raise ValueError(_("The blind split only reports; it is never trained on."))
         seed_rows = corpus.read_rows(path)
     elif use_seed:
         seed_rows = shipped_training_rows()
     case_rows = [
-        {"text": text, "level": level, "channel": ""}
+        {"text": text, "level": level, "channel": "", "source": "cases"}
         for source in _training_sources
         for text, level in source()
     ]
+    # Whatever the source, nothing the blind split holds is learned from.
+    seed_rows = corpus.without_blind(seed_rows, corpus_dir())
+    case_rows = corpus.without_blind(case_rows, corpus_dir())
     rows = [r for r in seed_rows + case_rows if r["text"].strip() and r["level"] in LEVELS]
     pairs = [(r["text"], r["level"]) for r in rows]
     model = learned.train(pairs)
@@ -199,10 +206,16 @@ def triage_model_train(
     metrics: dict = {}
     if tune and len(rows) >= TUNE_MIN_ROWS and min(counts.values()) >= TUNE_FOLDS:
         groups = [r.get("source") or "" for r in rows]
-        oof = learned.out_of_fold(pairs, groups=groups, folds=TUNE_FOLDS)
-        best = tuning.tune(_tuning_rows(rows, oof))
-        params = {"raise_at": best["raise_at"], "lower_at": best["lower_at"]}
-        metrics = {"out_of_fold_combined": best["report"]}
+        try:
+            oof = learned.out_of_fold(pairs, groups=groups, folds=TUNE_FOLDS)
+        except learned.NotEnoughData:
+            # A fold without enough of some level: keep the model, untuned (it then only raises,
+            # at the rule set's confidence), rather than no model at all.
+            logger.warning("triage model: too few rows per fold to tune the combination")
+        else:
+            best = tuning.tune(_tuning_rows(rows, oof))
+            params = {"raise_at": best["raise_at"], "lower_at": best["lower_at"]}
+            metrics = {"out_of_fold_combined": best["report"]}
     model.params = params
     blob = learned.dumps(model)
     corpus_digest = _digest(json.dumps(sorted(pairs), ensure_ascii=False).encode())
@@ -482,7 +495,7 @@ def triage_feedback_rows() -> list[dict]:
     blind = corpus.blind_hashes(corpus_dir())
     rows: dict[str, dict] = {}
     for item in TriageFeedback.objects.order_by("created_at", "id").iterator():
-        if item.text_hash in blind:
+        if corpus.mentions_blind(item.text, blind):
             continue
         rows[item.text_hash] = {
             "id": f"feedback-{item.pk}",

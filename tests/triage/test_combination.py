@@ -14,7 +14,7 @@ from triage.engine import (
     compile_rules,
     triage,
 )
-from triage.tuning import lower_threshold, raise_threshold, tune
+from triage.tuning import NEVER, lower_threshold, raise_threshold, tune
 
 RULES = compile_rules(
     RuleSetSpec(
@@ -49,6 +49,7 @@ def opinion(red, yellow, blue, *, raise_at=0.5, lower_at=0.1):
         ("red", {"red": 0.2, "yellow": 0.2, "blue": 0.6}, False, ("red", "")),
         ("red", {"red": 0.05, "yellow": 0.15, "blue": 0.8}, True, ("red", "")),
         ("yellow", {"red": 0.3, "yellow": 0.6, "blue": 0.1}, False, ("yellow", "")),
+        ("yellow", {"red": 0.01, "yellow": 0.04, "blue": 0.95}, False, ("yellow", "")),
     ],
 )
 def test_combine_raises_lowers_or_keeps(rule_level, probabilities, firm, expected):
@@ -98,9 +99,20 @@ def test_the_raise_threshold_is_where_the_models_red_is_precise_enough():
 
 
 def test_the_lower_threshold_keeps_almost_every_red():
-    rows = [row("blue", 0.01)] * 40 + [row("blue", 0.12)] * 10 + [row("red", 0.12)] * 5
+    rows = (
+        [row("blue", 0.01, rule_level="red")] * 40
+        + [row("blue", 0.12, rule_level="red")] * 10
+        + [row("red", 0.12, rule_level="red")] * 5
+        + [row("red", 0.01)] * 50  # rules said blue: a lowering never touches these
+    )
 
     assert lower_threshold(rows, miss_rate=0.03) == 0.1
+
+
+def test_a_model_that_is_never_precise_enough_never_raises():
+    rows = [row("blue", 0.9)] * 5 + [row("red", 0.9)] * 5
+
+    assert raise_threshold(rows, precision_target=0.85) == NEVER
 
 
 def test_tuning_reports_what_the_combination_scores_on_the_rows():

@@ -16,6 +16,8 @@ HARM = SignalSpec(
         PatternSpec("进医院"),
         PatternSpec("吐了*次"),
         PatternSpec("住院"),
+        PatternSpec("喘不上气"),
+        PatternSpec("肚子*疼"),
     ),
     exclude_context=("陪床", "住院部"),
 )
@@ -100,6 +102,8 @@ def test_each_context_family_sets_the_cue_aside_and_says_why(text, family, cue):
         "不处理就曝光",  # a conditional threat, not a negation
         "我不是想闹，但是孩子吃了拉肚子",  # the negation is in another clause
         "新闻里说这个厂的病死猪还在卖",  # a scandal in the news is a fact
+        "孩子喝完喘不上气了",  # the keyword's own 不 is not a negation
+        "吃完肚子一直疼",
     ],
 )
 def test_a_statement_of_fact_stands(text):
@@ -121,3 +125,10 @@ def test_a_cue_that_fired_elsewhere_in_the_text_is_not_listed_as_ignored():
 
     assert result.level == "red"
     assert not ignored(result)
+
+
+def test_a_negation_in_the_gap_of_a_wildcard_keyword_sets_it_aside():
+    result = run("肚子不疼，就是面包有点干")
+
+    assert result.level == "blue"
+    assert ignored(result) == [("health_harm", "negated", "不")]

@@ -7,7 +7,15 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from triage.corpus import BLIND, TRAIN, read_rows, split_rows, text_hash, training_rows
+from triage.corpus import (
+    BLIND,
+    TRAIN,
+    read_rows,
+    split_rows,
+    text_hash,
+    training_rows,
+    without_blind,
+)
 from triage.services import shipped_training_rows
 
 CORPUS = settings.BASE_DIR / "data" / "triage_corpus"
@@ -70,3 +78,18 @@ def test_a_bad_corpus_line_is_refused_with_its_file_and_line(tmp_path, content, 
         read_rows(path)
 
     assert "line 2" in str(error.value)
+
+
+def test_a_blind_text_typed_into_a_case_is_kept_out_of_training_too():
+    blind_text = split_rows(CORPUS, BLIND)[0]["text"]
+    case_text = f"顾客反馈\n{blind_text}\n顾客补充：希望尽快处理"
+
+    assert without_blind([{"text": case_text, "level": "red"}], CORPUS) == []
+
+
+@pytest.mark.django_db
+def test_training_refuses_the_blind_split_as_a_seed_file():
+    from triage.services import triage_model_train
+
+    with translation.override("en"), pytest.raises(ValueError, match="blind split"):
+        triage_model_train(seed_path=CORPUS / BLIND)
