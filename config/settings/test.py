@@ -14,3 +14,7 @@ LANGUAGE_CODE = "zh-hans"
 
 # many tests log in from the same address; the throttle itself is tested with a low rate
 LOGIN_THROTTLE_RATE = "10000/min"
+
+# Connections close after each request: the live server's request threads (browser tests) must
+# not keep the test database open when it is dropped at the end of the run.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

@@ -55,23 +55,45 @@ def shot():
 
 
 @pytest.fixture
-def phone(browser, live_server):
+def site_server(transactional_db):
+    """The site on 127.0.0.1, one server per test, stopped — and its database connections closed
+    — before the test's database is flushed (a session-wide server would still hold one when
+    the test database is dropped)."""
+    from django.contrib.staticfiles.handlers import StaticFilesHandler
+    from django.test.testcases import LiveServerThread
+
+    thread = LiveServerThread("127.0.0.1", StaticFilesHandler)
+    thread.daemon = True
+    thread.start()
+    thread.is_ready.wait()
+    if thread.error:
+        raise thread.error
+
+    class Server:
+        url = f"http://127.0.0.1:{thread.port}"
+
+    yield Server
+    thread.terminate()
+
+
+@pytest.fixture
+def phone(browser, site_server):
     context = browser.new_context(
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
         has_touch=True,
         locale="zh-CN",
-        base_url=live_server.url,
+        base_url=site_server.url,
     )
     yield context.new_page()
     context.close()
 
 
 @pytest.fixture
-def desktop(browser, live_server):
+def desktop(browser, site_server):
     context = browser.new_context(
-        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=live_server.url
+        viewport={"width": 1366, "height": 900}, locale="zh-CN", base_url=site_server.url
     )
     yield context.new_page()
     context.close()
