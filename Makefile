@@ -13,7 +13,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 .PHONY: help venv run test lint check-deploy test-postgres test-sqlite messages bench clean browser-deps
 
 help:
-	@echo "make run   - install, migrate, load demo data, start web + Celery worker + beat"
+	@echo "make run   - install, migrate, load demo data, train triage, start web + workers + beat"
 	@echo "make test  - lint, layering, migrations and deploy checks, the whole test suite"
 
 venv: $(VENV)/.installed
