@@ -253,7 +253,8 @@ class TriageRunAdmin(admin.ModelAdmin):
 @admin.register(TriageModel)
 class TriageModelAdmin(admin.ModelAdmin):
     list_display = [
-        "pk", "created_at", "is_active", "seed_rows", "case_rows", "label_counts", "params",
+        "pk", "created_at", "is_active", "pinned", "seed_rows", "case_rows", "label_counts",
+        "params",
     ]  # fmt: skip
     list_filter = ["is_active"]
     exclude = ["blob"]
@@ -269,7 +270,7 @@ class TriageModelAdmin(admin.ModelAdmin):
         if queryset.count() != 1:
             self.message_user(request, _("Select exactly one model."), messages.ERROR)
             return
-        row = triage_model_activate(model_id=queryset.get().pk)
+        row = triage_model_activate(model_id=queryset.get().pk, pinned=True)
         if row is None:
             self.message_user(request, _("This model no longer exists."), messages.ERROR)
             return

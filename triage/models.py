@@ -338,6 +338,12 @@ class TriageModel(models.Model):
     params = models.JSONField(_("combination"), default=dict, blank=True)
     # What it learned from and what it is: a retrain on the same data gives the same digest.
     corpus_digest = models.CharField(_("training data digest"), max_length=64, blank=True)
+    # Chosen by a person (admin action): the scheduled retrain does not replace it.
+    pinned = models.BooleanField(
+        _("chosen by a person"),
+        default=False,
+        help_text=_("The scheduled retrain keeps a model a person chose."),
+    )
     artifact_digest = models.CharField(_("model digest"), max_length=64, blank=True)
     blob = models.BinaryField(_("model"), editable=False)
 

@@ -219,21 +219,21 @@ def triage_model_train(
     model.params = params
     blob = learned.dumps(model)
     corpus_digest = _digest(json.dumps(sorted(pairs), ensure_ascii=False).encode())
-    with transaction.atomic():
-        row = TriageModel.objects.create(
-            created_at=now,
-            is_active=activate,
-            seed_rows=len(seed_rows),
-            case_rows=len(case_rows),
-            label_counts=dict(counts),
-            params=params,
-            metrics=metrics,
-            corpus_digest=corpus_digest,
-            artifact_digest=_digest(blob),
-            blob=blob,
-        )
-        if activate:
-            TriageModel.objects.exclude(pk=row.pk).filter(is_active=True).update(is_active=False)
+    row = TriageModel.objects.create(
+        created_at=now,
+        is_active=False,
+        seed_rows=len(seed_rows),
+        case_rows=len(case_rows),
+        label_counts=dict(counts),
+        params=params,
+        metrics=metrics,
+        corpus_digest=corpus_digest,
+        artifact_digest=_digest(blob),
+        blob=blob,
+    )
+    if activate:
+        triage_model_activate(model_id=row.pk)
+        row.refresh_from_db()
     logger.info(
         "triage model v%s trained on %s rows %s, combination %s",
         row.pk,
@@ -244,16 +244,23 @@ def triage_model_train(
     return row
 
 
-def triage_model_activate(*, model_id: int) -> TriageModel | None:
-    """Make this trained model the one triage uses (all others inactive); None when it is gone."""
+def triage_model_activate(*, model_id: int, pinned: bool = False) -> TriageModel | None:
+    """Make this trained model the one triage uses (all others inactive); None when it is gone.
+
+    `pinned`: a person chose it, so the scheduled retrain will not replace it.
+    """
     with transaction.atomic():
-        row = TriageModel.objects.select_for_update().filter(pk=model_id).first()
-        if row is None:
+        # Every model row locked: two activations at once cannot leave two active models.
+        rows = list(
+            TriageModel.objects.select_for_update().order_by("pk").values_list("pk", flat=True)
+        )
+        if model_id not in rows:
             return None
-        TriageModel.objects.exclude(pk=row.pk).filter(is_active=True).update(is_active=False)
-        if not row.is_active:
-            row.is_active = True
-            row.save(update_fields=["is_active"])
+        TriageModel.objects.exclude(pk=model_id).filter(is_active=True).update(
+            is_active=False, pinned=False
+        )
+        TriageModel.objects.filter(pk=model_id).update(is_active=True, pinned=pinned)
+        row = TriageModel.objects.get(pk=model_id)
     logger.info("triage model v%s activated", row.pk)
     return row
 
