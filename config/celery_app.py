@@ -11,6 +11,15 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
+from celery.signals import beat_init  # noqa: E402
+
 app = Celery("complaint_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@beat_init.connect
+def _exactly_one_beat(sender=None, **kwargs):
+    from config.beat_lock import on_beat_init
+
+    on_beat_init(sender=sender, **kwargs)

@@ -192,6 +192,8 @@ CELERY_TASK_ROUTES = {
     "triage.tasks.triage_retrain": {"queue": QUEUE_BULK},
 }
 CELERY_BEAT_SCHEDULE: dict = {}
+# Exactly one beat (config/beat_lock.py): a second one exits; a dead one's lock expires after this.
+BEAT_LOCK_TTL_SECONDS = env.int("BEAT_LOCK_TTL_SECONDS", default=30)
 # SLA sweeper: finds clocks whose next threshold has come (escalation.tasks). Stale sweeps expire
 # rather than pile up while no worker is there to run them.
 SLA_SWEEP_INTERVAL_SECONDS = env.float("SLA_SWEEP_INTERVAL_SECONDS", default=2.0)

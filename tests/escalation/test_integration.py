@@ -113,8 +113,8 @@ class Stack:
         wait_for_worker(proc)
         return proc
 
-    def beat(self):
-        proc = start_beat(self.env, self.log_dir)
+    def beat(self, name="beat"):
+        proc = start_beat(self.env, self.log_dir, name=name)
         self.procs.append(proc)
         return proc
 
@@ -287,3 +287,31 @@ def test_an_alert_due_while_redis_is_down_arrives_once_redis_is_back(desk, recei
     assert len(arrived) == 1
     assert arrived[0].at >= back_at.timestamp()
     assert ClockCrossing.objects.filter(clock=clock, threshold="breach").count() == 1
+
+
+def test_a_second_beat_stops_at_once_and_the_first_keeps_scheduling(desk, stack):
+    s = stack()
+    s.worker()
+    first = s.beat("beat-a")
+    wait_until(lambda: "beat lock taken" in first.log(), timeout=WAIT)
+
+    second = s.beat("beat-b")
+    wait_until(lambda: not second.alive(), timeout=WAIT)
+
+    assert second.popen.returncode == 1
+    assert "another Celery beat is running" in second.log()
+    assert first.alive()
+    started = timezone.now()
+    wait_until(lambda: sweeps_after(started), timeout=WAIT)
+
+
+def test_a_beat_started_after_the_first_stopped_takes_over(desk, stack):
+    s = stack()
+    first = s.beat("beat-a")
+    wait_until(lambda: "beat lock taken" in first.log(), timeout=WAIT)
+    first.stop()
+
+    second = s.beat("beat-b")
+
+    wait_until(lambda: "beat lock taken" in second.log(), timeout=WAIT)
+    assert second.alive()
