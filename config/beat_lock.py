@@ -64,8 +64,10 @@ def on_beat_init(sender=None, **kwargs) -> None:
     token = beat_lock_acquire()
     if token is None:
         logger.error(
-            "another Celery beat is running (%s); this one stops. Run exactly one beat.",
+            "another Celery beat is running (%s); this one stops. Run exactly one beat "
+            "(a beat killed less than %s s ago still holds the lock until it expires).",
             beat_lock_holder(),
+            settings.BEAT_LOCK_TTL_SECONDS,
         )
         raise SystemExit(1)
     thread = threading.Thread(
