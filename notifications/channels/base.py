@@ -6,6 +6,9 @@ a failed send (the result says so) and never puts the URL or the secret in the r
 credentials. `fits(*, destination, message) -> bool` says whether a message goes out whole. Adding a channel = one module here plus its `register` call.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -182,3 +185,44 @@ def fit(message: Message, *, measure: Callable[[Message], int], limit: int) -> M
 
 def oneline(value: str) -> str:
     return " ".join(str(value).split())
+
+
+def hmac_sha256_b64(*, key: bytes, msg: bytes) -> str:
+    """base64(HMAC-SHA256(key, msg)): how the chat robots sign (each with its own key and
+    message)."""
+    return base64.b64encode(hmac.new(key, msg, hashlib.sha256).digest()).decode()
+
+
+class JsonRobotAdapter:
+    """A chat robot that takes one JSON body by POST. A robot says how a message fits and renders
+    (`fits`, `payload`), where to send it (`url`, e.g. signed) and how to read its answer
+    (`code_keys` / `msg_keys` of an error in a 200 body; none: the HTTP status decides)."""
+
+    kind = ""
+    code_keys: tuple[str, ...] = ()
+    msg_keys: tuple[str, ...] = ()
+
+    def fits(self, *, destination: Destination, message: Message) -> bool:
+        raise NotImplementedError
+
+    def payload(self, *, destination: Destination, message: Message, now: datetime) -> dict:
+        raise NotImplementedError
+
+    def url(self, *, destination: Destination, now: datetime) -> str:
+        return destination.url
+
+    def interpret(self, result: SendResult) -> SendResult:
+        if not self.code_keys:
+            return result
+        return json_code_result(result, code_keys=self.code_keys, msg_keys=self.msg_keys)
+
+    def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
+        body = json.dumps(
+            self.payload(destination=destination, message=message, now=now), ensure_ascii=False
+        )
+        result = http_post(
+            url=self.url(destination=destination, now=now),
+            body=body.encode(),
+            destination=destination,
+        )
+        return self.interpret(result)

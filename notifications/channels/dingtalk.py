@@ -1,8 +1,5 @@
 """DingTalk custom robot: markdown or text; optional 加签 signing in the URL; errors in the body."""
 
-import base64
-import hashlib
-import hmac
 import json
 from dataclasses import replace
 from datetime import datetime
@@ -10,10 +7,10 @@ from urllib.parse import quote_plus
 
 from notifications.channels.base import (
     Destination,
+    JsonRobotAdapter,
     SendResult,
     fit,
-    http_post,
-    json_code_result,
+    hmac_sha256_b64,
     oneline,
     register,
     with_keyword,
@@ -39,9 +36,7 @@ def _errcode(answer: str):
 
 def sign(*, secret: str, timestamp_ms: int) -> str:
     """base64(HMAC-SHA256(key=secret, msg=f"{timestamp}\\n{secret}")), not yet URL-encoded."""
-    string_to_sign = f"{timestamp_ms}\n{secret}".encode()
-    digest = hmac.new(secret.encode(), string_to_sign, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
+    return hmac_sha256_b64(key=secret.encode(), msg=f"{timestamp_ms}\n{secret}".encode())
 
 
 def signed_url(*, url: str, secret: str, now: datetime) -> str:
@@ -97,20 +92,21 @@ def fits(*, destination: Destination, message: Message) -> bool:
     return byte_len(render(message, destination.keyword)) <= MAX_BYTES
 
 
-class DingTalkAdapter:
+class DingTalkAdapter(JsonRobotAdapter):
     kind = KIND
+    code_keys, msg_keys = ("errcode",), ("errmsg",)
 
     def fits(self, *, destination: Destination, message: Message) -> bool:
         return fits(destination=destination, message=message)
 
-    def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
-        body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)
-        result = http_post(
-            url=signed_url(url=destination.url, secret=destination.secret, now=now),
-            body=body.encode(),
-            destination=destination,
-        )
-        result = json_code_result(result, code_keys=("errcode",), msg_keys=("errmsg",))
+    def payload(self, *, destination: Destination, message: Message, now: datetime) -> dict:
+        return payload(destination=destination, message=message)
+
+    def url(self, *, destination: Destination, now: datetime) -> str:
+        return signed_url(url=destination.url, secret=destination.secret, now=now)
+
+    def interpret(self, result: SendResult) -> SendResult:
+        result = super().interpret(result)
         if not result.ok and str(_errcode(result.answer)) == str(MUTED_ERRCODE):
             # the robot is muted for ten minutes: retrying sooner only fails again
             return replace(result, retry_after=MUTED_SECONDS)

@@ -1,8 +1,5 @@
 """Feishu / Lark custom bot: rich-text `post` or text; signature (seconds) goes in the JSON body."""
 
-import base64
-import hashlib
-import hmac
 import json
 from datetime import datetime
 
@@ -10,10 +7,9 @@ from django.utils import translation
 
 from notifications.channels.base import (
     Destination,
-    SendResult,
+    JsonRobotAdapter,
     fit,
-    http_post,
-    json_code_result,
+    hmac_sha256_b64,
     oneline,
     register,
     with_keyword,
@@ -29,8 +25,7 @@ CONTENT_BUDGET = MAX_BODY_BYTES - 512
 
 def sign(*, secret: str, timestamp_s: int) -> str:
     """Unlike DingTalk: the HMAC *key* is f"{timestamp}\\n{secret}" and the message is empty."""
-    key = f"{timestamp_s}\n{secret}".encode()
-    return base64.b64encode(hmac.new(key, b"", hashlib.sha256).digest()).decode()
+    return hmac_sha256_b64(key=f"{timestamp_s}\n{secret}".encode(), msg=b"")
 
 
 def _post_content(message: Message, keyword: str) -> dict:
@@ -93,21 +88,16 @@ def fits(*, destination: Destination, message: Message) -> bool:
     return byte_len(_text(message, keyword)) <= CONTENT_BUDGET
 
 
-class FeishuAdapter:
+class FeishuAdapter(JsonRobotAdapter):
     kind = KIND
+    # Newer answers use `code`/`msg`, older ones `StatusCode`/`StatusMessage`.
+    code_keys, msg_keys = ("code", "StatusCode"), ("msg", "StatusMessage")
 
     def fits(self, *, destination: Destination, message: Message) -> bool:
         return fits(destination=destination, message=message)
 
-    def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
-        body = json.dumps(
-            payload(destination=destination, message=message, now=now), ensure_ascii=False
-        )
-        result = http_post(url=destination.url, body=body.encode(), destination=destination)
-        # Newer answers use `code`/`msg`, older ones `StatusCode`/`StatusMessage`.
-        return json_code_result(
-            result, code_keys=("code", "StatusCode"), msg_keys=("msg", "StatusMessage")
-        )
+    def payload(self, *, destination: Destination, message: Message, now: datetime) -> dict:
+        return payload(destination=destination, message=message, now=now)
 
 
 register(FeishuAdapter())

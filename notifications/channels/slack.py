@@ -1,13 +1,11 @@
 """Slack incoming webhook (also Mattermost / Rocket.Chat): mrkdwn section; success is `ok`."""
 
-import json
 from datetime import datetime
 
 from notifications.channels.base import (
     Destination,
-    SendResult,
+    JsonRobotAdapter,
     fit,
-    http_post,
     oneline,
     register,
     with_keyword,
@@ -60,15 +58,16 @@ def fits(*, destination: Destination, message: Message) -> bool:
     return byte_len(with_keyword(message.text, keyword)) <= FALLBACK_MAX
 
 
-class SlackAdapter:
+class SlackAdapter(JsonRobotAdapter):
+    """Slack answers with the HTTP status (and `ok` / `invalid_payload` text), not a JSON code."""
+
     kind = KIND
 
     def fits(self, *, destination: Destination, message: Message) -> bool:
         return fits(destination=destination, message=message)
 
-    def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
-        body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)
-        return http_post(url=destination.url, body=body.encode(), destination=destination)
+    def payload(self, *, destination: Destination, message: Message, now: datetime) -> dict:
+        return payload(destination=destination, message=message)
 
 
 register(SlackAdapter())

@@ -1,14 +1,11 @@
 """WeCom group robot: markdown (4,096 bytes) or text (2,048 bytes); the URL key is the credential."""
 
-import json
 from datetime import datetime
 
 from notifications.channels.base import (
     Destination,
-    SendResult,
+    JsonRobotAdapter,
     fit,
-    http_post,
-    json_code_result,
     oneline,
     register,
     with_keyword,
@@ -60,16 +57,15 @@ def fits(*, destination: Destination, message: Message) -> bool:
     return byte_len(_text(message, destination.keyword)) <= TEXT_MAX_BYTES
 
 
-class WeComAdapter:
+class WeComAdapter(JsonRobotAdapter):
     kind = KIND
+    code_keys, msg_keys = ("errcode",), ("errmsg",)
 
     def fits(self, *, destination: Destination, message: Message) -> bool:
         return fits(destination=destination, message=message)
 
-    def send(self, *, destination: Destination, message: Message, now: datetime) -> SendResult:
-        body = json.dumps(payload(destination=destination, message=message), ensure_ascii=False)
-        result = http_post(url=destination.url, body=body.encode(), destination=destination)
-        return json_code_result(result, code_keys=("errcode",), msg_keys=("errmsg",))
+    def payload(self, *, destination: Destination, message: Message, now: datetime) -> dict:
+        return payload(destination=destination, message=message)
 
 
 register(WeComAdapter())
