@@ -39,6 +39,11 @@ def browser(_sync_orm_beside_playwright):
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         yield browser
+        # While Playwright's loop runs, Django keeps the test's own database connection in that
+        # loop's context: close it here, or it outlives the test and the test database.
+        from django.db import connections
+
+        connections.close_all()
         browser.close()
 
 
