@@ -475,6 +475,11 @@ def fact_evidence(source: str, value: str, *, label: str = "") -> str:
     return label or value
 
 
+def decided_by_fact(reasons) -> bool:
+    """Whether a fact signal (channel, repeat history, amount) fired: beyond what the model reads."""
+    return any(r.get("value") is not None for r in reasons)
+
+
 def combine(
     rule_level: str,
     probabilities: dict[str, float],
@@ -587,7 +592,7 @@ def triage(
         raise_at = (
             opinion.raise_at if opinion.raise_at is not None else rules.spec.model_min_probability
         )
-        firm = any(r.get("value") is not None for r in reasons)
+        firm = decided_by_fact(reasons)
         combined, action = combine(
             level, opinion.probabilities, raise_at=raise_at, lower_at=opinion.lower_at, firm=firm
         )

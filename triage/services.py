@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from triage import corpus, learned, rulefiles, tuning
-from triage.engine import LEVELS, TriageResult
+from triage.engine import LEVELS, TriageResult, decided_by_fact
 from triage.models import (
     Pattern,
     RuleSet,
@@ -152,7 +152,7 @@ def _tuning_rows(rows: list[dict], probabilities: list[dict]) -> list[dict]:
             {
                 "gold": row["level"],
                 "rule_level": result.level,
-                "firm": any(r.get("value") is not None for r in result.reasons),
+                "firm": decided_by_fact(result.reasons),
                 "probabilities": probs,
             }
         )
